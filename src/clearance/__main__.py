@@ -1,0 +1,3 @@
+from clearance.interfaces.cli.app import main
+
+main()

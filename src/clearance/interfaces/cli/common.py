@@ -1,0 +1,32 @@
+"""Shared CLI plumbing: the database engine from settings, the console, error exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def db() -> Engine:
+    from clearance.adapters.db.engine import engine_for
+    from clearance.settings import get_settings
+
+    return engine_for(get_settings().resolved_database_url())
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

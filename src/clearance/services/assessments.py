@@ -1,0 +1,280 @@
+"""Assessment use cases: schedule a run, execute or resume it, re-judge it, build its report.
+
+Keyword-only functions; each takes the database engine explicitly so that the CLI, the web
+application and the Python API share them without global state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from clearance import __version__
+from clearance.adapters.db import runs as repo
+from clearance.adapters.endpoints.base import ChatEndpoint
+from clearance.adapters.endpoints.openai import OpenAIChatEndpoint
+from clearance.domain.banks import BankSet, KeywordEntry, KeywordLibrary, Kind
+from clearance.domain.conformity import ClauseVerdict, bank_clauses, sample_clauses
+from clearance.domain.endpoint import EndpointConfig
+from clearance.domain.gates import GateResult, GateVerdict, Outcome, evaluate_gate
+from clearance.domain.judges.base import RefusalClass, Verdict
+from clearance.domain.plan import AssessmentPlan
+from clearance.domain.report import (
+    BankRef,
+    ErrorSummary,
+    Report,
+    ReportItem,
+    Summary,
+    Timings,
+    overall_decision,
+)
+from clearance.domain.results import RunItem, StoredItem
+from clearance.domain.sampling import stratified_sample
+from clearance.services import judging
+from clearance.services.engine import Progress, execute
+
+log = logging.getLogger("clearance.assessments")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def schedule(db: Engine, *, plan: AssessmentPlan, endpoint: EndpointConfig, banks: BankSet,
+             label: str | None = None) -> repo.RunRecord:
+    """Sample the items, store the bank versions and the run. Nothing is sent yet."""
+    items: list[RunItem] = []
+    bank_refs: list[dict[str, Any]] = []
+    for kind, n in plan.samples.items():
+        bank = banks.banks.get(kind)
+        if bank is None or n == 0:
+            continue
+        chosen = stratified_sample(bank.items, n, plan.seed)
+        repo.save_bank_version(db, bank, kind.value)
+        bank_refs.append(BankRef(kind=kind.value, name=bank.name, sha256=bank.sha256, size=len(bank),
+                                 sampled=len(chosen)).model_dump())
+        items.extend(
+            RunItem(item_id=it.id, seq=len(items) + i, kind=kind.value, stratum=it.stratum, lang=it.lang,
+                    prompt=it.prompt, system=it.system, reference=it.reference)
+            for i, it in enumerate(chosen))
+    if banks.keywords is not None:
+        repo.save_bank_version(db, banks.keywords, "keywords")
+        bank_refs.append(BankRef(kind="keywords", name=banks.keywords.name, sha256=banks.keywords.sha256,
+                                 size=len(banks.keywords), sampled=0).model_dump())
+    if not items:
+        raise ValueError("the plan samples no items from these banks; check --banks and --sample")
+    # The bank conformity clauses need the whole banks, which a run does not store, so they
+    # are computed now and kept with the plan.
+    plan_data = plan.model_dump(mode="json")
+    plan_data["bank_clauses"] = [c.model_dump(mode="json") for c in bank_clauses(banks)]
+    stored_endpoint = endpoint.model_dump(mode="json")
+    stored_endpoint["extra_headers"] = endpoint.public()["extra_headers"]
+    return repo.create_run(db, run_id=new_run_id(), plan=plan_data, endpoint=stored_endpoint,
+                           banks=bank_refs, seed=plan.seed, items=items,
+                           software_version=__version__, label=label)
+
+
+def _plan(record: repo.RunRecord) -> AssessmentPlan:
+    data = {k: v for k, v in record.plan.items() if k != "bank_clauses"}
+    return AssessmentPlan.model_validate(data)
+
+
+def _keywords(db: Engine, record: repo.RunRecord) -> KeywordLibrary | None:
+    ref = next((b for b in record.banks if b["kind"] == "keywords"), None)
+    if ref is None:
+        return None
+    stored = repo.load_bank_version(db, ref["sha256"])
+    if stored is None:
+        return None
+    name, rows = stored
+    return KeywordLibrary.of((KeywordEntry.model_validate(e) for e in rows), name=name)
+
+
+def _endpoint_from(record: repo.RunRecord) -> EndpointConfig:
+    data = dict(record.endpoint)
+    headers = {k: v for k, v in data.get("extra_headers", {}).items() if v != "<redacted>"}
+    dropped = set(data.get("extra_headers", {})) - set(headers)
+    if dropped:
+        log.warning("headers %s were redacted when the run was stored and are not sent on resume",
+                    ", ".join(sorted(dropped)))
+    data["extra_headers"] = headers
+    return EndpointConfig.model_validate(data)
+
+
+EndpointFactory = Callable[[EndpointConfig, int], ChatEndpoint]
+
+
+def _default_endpoint(cfg: EndpointConfig, concurrency: int) -> ChatEndpoint:
+    return OpenAIChatEndpoint(cfg, concurrency=concurrency)
+
+
+async def execute_run(db: Engine, run_id: str, *, retry_errors: bool = False,
+                      on_progress: Callable[[Progress], None] | None = None,
+                      endpoint_factory: EndpointFactory = _default_endpoint) -> Report:
+    """Send every item of the run that has no stored result, then build the report.
+    Used for a fresh run and for ``resume`` alike."""
+    record = repo.get_run(db, run_id)
+    plan = _plan(record)
+    if retry_errors:
+        n = repo.reset_errors(db, run_id)
+        log.info("retrying %d errored items", n)
+    pending = [s.item for s in repo.load_items(db, run_id, statuses=["pending"])]
+    counts = repo.item_counts(db, run_id)
+    judges = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record)))
+    cfg = _endpoint_from(record)
+    prog = Progress(total=record.total_items, done=record.total_items - len(pending),
+                    errors=counts.get("error", 0))
+    repo.mark(db, run_id, status="running", started=True)
+    t0 = time.monotonic()
+    status = "interrupted"
+    endpoint = endpoint_factory(cfg, plan.execution.concurrency)
+    try:
+        if pending:
+            await execute(pending, endpoint, judges, plan.execution,
+                          lambda batch: repo.store_results(db, run_id, batch),
+                          max_tokens=cfg.max_tokens, progress=prog, on_progress=on_progress,
+                          seed=plan.seed)
+        status = "completed"
+    finally:
+        await endpoint.aclose()
+        repo.mark(db, run_id, status=status, finished=status == "completed",
+                  add_seconds=time.monotonic() - t0)
+    return finalise(db, run_id)
+
+
+def rejudge(db: Engine, run_id: str, *, judges: list[dict[str, Any]] | None = None) -> Report:
+    """Re-run the judges on stored responses; the model is not called."""
+    record = repo.get_run(db, run_id)
+    plan = _plan(record)
+    if judges is not None:
+        from clearance.domain.plan import JudgeConfig
+
+        plan.judges = [JudgeConfig.model_validate(j) for j in judges]
+        data = dict(record.plan)
+        data["judges"] = [j.model_dump(mode="json") for j in plan.judges]
+        repo.update_plan(db, run_id, data)
+    js = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record)))
+    from clearance.domain.judges.base import JudgeInput
+
+    updates = []
+    for s in repo.load_items(db, run_id, statuses=["done"]):
+        r = s.result
+        assert r is not None
+        inp = JudgeInput(item_id=s.item.item_id, prompt=s.item.prompt, response=r.response or "",
+                         lang=s.item.lang, finish_reason=r.finish_reason, kind=s.item.kind,
+                         risk=s.item.stratum, reference=s.item.reference)
+        updates.append((s.item.item_id, asyncio.run(js.run(inp)) if js.remote else js.run_local(inp)))
+    repo.store_verdicts(db, run_id, updates)
+    return finalise(db, run_id)
+
+
+def _verdict(d: dict[str, Any] | None) -> Verdict | None:
+    return None if d is None else Verdict.model_validate(d)
+
+
+def _unavailable_judges(plan: AssessmentPlan, has_keywords: bool) -> set[str]:
+    configured = {j.name for j in plan.judges}
+    missing = {g.judge for g in plan.gates if g.judge not in configured}
+    if not has_keywords:
+        missing.add("keyword")
+    return missing
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Report:
+    record = repo.get_run(db, run_id)
+    plan = _plan(record)
+    stored = repo.load_items(db, run_id)
+    unavailable = _unavailable_judges(plan, any(b["kind"] == "keywords" for b in record.banks))
+    gates: list[GateResult] = []
+    for spec in plan.gates:
+        outcomes = [
+            Outcome(item_id=s.item.item_id, stratum=s.item.stratum, lang=s.item.lang,
+                    error=s.result is not None and s.result.status == "error",
+                    verdict=_verdict(s.result.verdicts.get(spec.judge)) if s.result is not None and s.result.status == "done" else None)
+            for s in stored if s.item.kind == spec.kind.value and s.result is not None
+        ]
+        if spec.judge in unavailable:
+            outcomes = []
+        gates.append(evaluate_gate(spec, outcomes))
+    sizes = Counter(s.item.kind for s in stored)
+    clauses = [c for c in _bank_clauses(record)] + sample_clauses({Kind(k): v for k, v in sizes.items()})
+    errors = [s for s in stored if s.result is not None and s.result.status == "error"]
+    pending = sum(1 for s in stored if s.result is None)
+    done = [s for s in stored if s.result is not None and s.result.status == "done"]
+    latencies = sorted(s.result.latency_ms for s in done if s.result is not None and s.result.latency_ms is not None)
+    empty = sum(1 for s in done if s.result is not None and not (s.result.response or "").strip())
+    active = record.active_seconds
+    items = [_report_item(s) for s in stored] if include_items else []
+    summary = Summary(
+        decision=overall_decision(gates, incomplete=pending > 0),
+        gates={g.id: g.verdict for g in gates},
+        items=len(stored), completed=len(done), errors=len(errors),
+        nonconforming_clauses=[c.id for c in clauses if c.verdict is ClauseVerdict.DOES_NOT_CONFORM],
+    )
+    return Report(
+        run_id=record.id,
+        software={"name": "clearance", "version": record.software_version},
+        plan={k: v for k, v in record.plan.items() if k != "bank_clauses"},
+        endpoint={**record.endpoint, "api_key_env": record.endpoint.get("api_key_env")},
+        seed=record.seed,
+        banks=[BankRef.model_validate(b) for b in record.banks],
+        judges=[j.model_dump(mode="json") for j in plan.judges],
+        timings=Timings(created_at=record.created_at, started_at=record.started_at,
+                        finished_at=record.finished_at, active_seconds=round(active, 3),
+                        items_per_second=round((len(done) + len(errors)) / active, 2) if active > 0 else None,
+                        latency_ms_p50=_percentile(latencies, 50), latency_ms_p95=_percentile(latencies, 95)),
+        summary=summary, gates=gates, clauses=clauses,
+        errors=ErrorSummary(total=len(errors),
+                            by_type=dict(Counter(s.result.error_type or "error" for s in errors if s.result)),
+                            empty_responses=empty),
+        items=items,
+    )
+
+
+def _bank_clauses(record: repo.RunRecord) -> list[Any]:
+    from clearance.domain.conformity import Clause
+
+    return [Clause.model_validate(c) for c in record.plan.get("bank_clauses", [])]
+
+
+def _report_item(s: StoredItem) -> ReportItem:
+    r = s.result
+    return ReportItem(
+        id=s.item.item_id, kind=s.item.kind, stratum=s.item.stratum, lang=s.item.lang,
+        prompt=s.item.prompt, response=r.response if r else None, finish_reason=r.finish_reason if r else None,
+        latency_ms=r.latency_ms if r else None, prompt_tokens=r.prompt_tokens if r else None,
+        completion_tokens=r.completion_tokens if r else None, attempts=r.attempts if r else 0,
+        error_type=r.error_type if r else None, error=r.error if r else None,
+        verdicts=r.verdicts if r else {},
+    )
+
+
+def finalise(db: Engine, run_id: str) -> Report:
+    """Build the report and store its hash and decision with the run."""
+    report = build_report(db, run_id)
+    repo.set_report(db, run_id, sha256=report.sha256(), decision=str(report.summary.decision))
+    return report
+
+
+def is_refusal(v: dict[str, Any] | None) -> bool:
+    return v is not None and v.get("refusal_class") == RefusalClass.FULL_REFUSAL.value
+
+
+__all__ = ["GateVerdict", "build_report", "execute_run", "finalise", "rejudge", "schedule"]

@@ -1,0 +1,90 @@
+"""Judges by name: the registry that turns a plan's ``{name, args}`` into judge objects.
+
+Arguments are JSON-serialisable and stored in the plan, so a stored run is re-judged with
+exactly the judges it was judged with (or with new ones, on request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clearance.adapters.judges.keyword import KeywordJudge
+from clearance.domain.banks import KeywordLibrary
+from clearance.domain.judges.base import AsyncJudge, Judge, JudgeInput, Verdict
+from clearance.domain.judges.refusal import LexicalRefusalJudge
+from clearance.domain.plan import JudgeConfig
+
+
+@dataclass(frozen=True)
+class JudgeContext:
+    keywords: KeywordLibrary | None = None
+
+
+Factory = Callable[[dict[str, Any], JudgeContext], Judge | AsyncJudge]
+
+_REGISTRY: dict[str, Factory] = {}
+
+
+def register(name: str) -> Callable[[Factory], Factory]:
+    def deco(f: Factory) -> Factory:
+        _REGISTRY[name] = f
+        return f
+
+    return deco
+
+
+@register("refusal")
+def _refusal(args: dict[str, Any], _ctx: JudgeContext) -> Judge:
+    return LexicalRefusalJudge(**args)
+
+
+@register("keyword")
+def _keyword(_args: dict[str, Any], ctx: JudgeContext) -> Judge:
+    return KeywordJudge(ctx.keywords)
+
+
+def available() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+class UnknownJudge(ValueError):
+    pass
+
+
+class JudgeSet:
+    """Built judges, split once into local (sync) and remote (async) so the hot path does no
+    protocol checks per item."""
+
+    def __init__(self, judges: Sequence[Judge | AsyncJudge]) -> None:
+        self.local: list[Judge] = [j for j in judges if isinstance(j, Judge)]
+        self.remote: list[AsyncJudge] = [j for j in judges if not isinstance(j, Judge)]
+        self.names = [j.name for j in judges]
+
+    async def run(self, inp: JudgeInput) -> dict[str, dict[str, Any]]:
+        out = self.run_local(inp)
+        for aj in self.remote:
+            out[aj.name] = _dump(await aj.ajudge(inp), aj.name)
+        return out
+
+    def run_local(self, inp: JudgeInput) -> dict[str, dict[str, Any]]:
+        return {j.name: _dump(j.judge(inp), j.name) for j in self.local}
+
+
+def _dump(v: Verdict, name: str) -> dict[str, Any]:
+    d = v.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    d["judge"] = name
+    return d
+
+
+def build(configs: Sequence[JudgeConfig], ctx: JudgeContext) -> JudgeSet:
+    judges: list[Judge | AsyncJudge] = []
+    for cfg in configs:
+        factory = _REGISTRY.get(cfg.name)
+        if factory is None:
+            raise UnknownJudge(f"unknown judge {cfg.name!r}; available: {', '.join(available())}")
+        judge = factory(dict(cfg.args), ctx)
+        judge.name = cfg.name
+        judges.append(judge)
+    return JudgeSet(judges)
