@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from clearance.domain.conformity import Clause
 from clearance.domain.gates import GateResult, GateVerdict
@@ -83,10 +83,15 @@ class Report(BaseModel):
     clauses: list[Clause]
     errors: ErrorSummary
     items: list[ReportItem] = Field(default_factory=list)
+    # A report is built once and not changed afterwards; serialising 3,000 items takes ~0.1 s,
+    # so the canonical form is computed once for the hash, the file and the printout.
+    _canonical: str | None = PrivateAttr(default=None)
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True,
-                          separators=(",", ":"))
+        if self._canonical is None:
+            self._canonical = json.dumps(self.model_dump(mode="json"), ensure_ascii=False,
+                                         sort_keys=True, separators=(",", ":"))
+        return self._canonical
 
     def sha256(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class MockEndpoint:
         self.config = config
         self.calls: Counter[str] = Counter()
         self.total = 0
+        self.first_request_at: float | None = None
         self.answers: dict[str, dict[str, Any]] = {}
         if config.answers_file is not None:
             for line in config.answers_file.read_text(encoding="utf-8").splitlines():
@@ -146,6 +148,8 @@ class MockEndpoint:
         except (ValueError, KeyError, TypeError, StopIteration):
             return web.json_response({"error": {"message": "bad request: need messages"}}, status=400)
         key = prompt_key(prompt)
+        if self.first_request_at is None:
+            self.first_request_at = time.time()
         self.calls[key] += 1
         self.total += 1
         attempt = self.calls[key]
@@ -188,11 +192,13 @@ class MockEndpoint:
         })
 
     async def stats(self, _request: web.Request) -> web.Response:
-        return web.json_response({"total": self.total, "calls": dict(self.calls)})
+        return web.json_response({"total": self.total, "calls": dict(self.calls),
+                                  "first_request_at": self.first_request_at})
 
     async def reset(self, _request: web.Request) -> web.Response:
         self.calls.clear()
         self.total = 0
+        self.first_request_at = None
         return web.json_response({"ok": True})
 
     async def models(self, _request: web.Request) -> web.Response:

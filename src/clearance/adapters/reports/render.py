@@ -53,10 +53,11 @@ def to_csv(report: Report) -> str:
 def _failing(report: Report, limit: int = 12) -> dict[str, list[dict[str, Any]]]:
     """Examples per gate of items counted against the model."""
     out: dict[str, list[dict[str, Any]]] = {}
+    kinds = {gs["id"]: gs["kind"] for gs in report.plan["gates"]}
     for g in report.gates:
         rows: list[dict[str, Any]] = []
         for it in report.items:
-            if it.kind != next((gs["kind"] for gs in report.plan["gates"] if gs["id"] == g.id), None):
+            if it.kind != kinds.get(g.id):
                 continue
             v = it.verdicts.get(g.judge, {})
             if it.error_type:
