@@ -154,3 +154,58 @@ def load_bank_set(root: Path) -> BankSet:
     if not banks:
         raise BankValidationError([BankError(str(root), 0, "(folder)", "no bank files found; expected sub-folders generated-content/, should-refuse/, should-answer/ with .jsonl or .csv files")])
     return BankSet(banks=banks, keywords=keywords)
+
+
+def read_table(path: Path, errors: list[BankError]) -> list[tuple[str, int, dict[str, Any]]]:
+    """Rows of a CSV, JSONL or XLSX file as raw records (first sheet, first row = header)."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        errors.append(BankError(str(path), 0, "(file)", "file does not exist"))
+        return []
+    if suffix in (".csv", ".jsonl"):
+        text = _decode(path, errors)
+        if text is None:
+            return []
+        if suffix == ".jsonl":
+            return list(_jsonl_records(path, text, errors))
+        return list(_csv_records(path, text, errors, ()))
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several types for a broken file
+            errors.append(BankError(str(path), 0, "(file)", f"not a readable .xlsx workbook ({exc})"))
+            return []
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        out = []
+        for no, row in enumerate(rows, start=2):
+            rec = {h: (str(v).strip() if not isinstance(v, str) else v.strip())
+                   for h, v in zip(header, row, strict=False) if h and v not in (None, "")}
+            if rec:
+                out.append((str(path), no, rec))
+        wb.close()
+        return out
+    errors.append(BankError(str(path), 0, "(file)", "unsupported file type; use .csv, .jsonl or .xlsx"))
+    return []
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Atomic: a crash leaves the old file or the new one, never half of one."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    import os
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

