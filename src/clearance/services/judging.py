@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from clearance.adapters.judges.keyword import KeywordJudge
+from clearance.adapters.judges.model_graded import (
+    DbVerdictCache,
+    MemoryVerdictCache,
+    ModelGradedJudge,
+)
 from clearance.domain.banks import KeywordLibrary
 from clearance.domain.judges.base import AsyncJudge, Judge, JudgeInput, Verdict
 from clearance.domain.judges.refusal import LexicalRefusalJudge
@@ -20,6 +27,8 @@ from clearance.domain.plan import JudgeConfig
 @dataclass(frozen=True)
 class JudgeContext:
     keywords: KeywordLibrary | None = None
+    # With a database, model-graded verdicts are cached there and outlive the process.
+    db: Engine | None = None
 
 
 Factory = Callable[[dict[str, Any], JudgeContext], Judge | AsyncJudge]
@@ -43,6 +52,12 @@ def _refusal(args: dict[str, Any], _ctx: JudgeContext) -> Judge:
 @register("keyword")
 def _keyword(_args: dict[str, Any], ctx: JudgeContext) -> Judge:
     return KeywordJudge(ctx.keywords)
+
+
+@register("model")
+def _model(args: dict[str, Any], ctx: JudgeContext) -> AsyncJudge:
+    cache = DbVerdictCache(ctx.db) if ctx.db is not None else MemoryVerdictCache()
+    return ModelGradedJudge.from_args(args, cache=cache)
 
 
 def available() -> list[str]:

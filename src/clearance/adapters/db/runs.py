@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from clearance.adapters.db.tables import bank_versions, run_items, runs
@@ -59,12 +60,14 @@ def _record(row: Any) -> RunRecord:
 
 
 def save_bank_version(engine: Engine, bank: Bank | KeywordLibrary, kind: str) -> None:
-    """Store a bank's exact content under its hash, once."""
-    rows = [e.model_dump(mode="json", exclude_none=True) for e in
-            (bank.items if isinstance(bank, Bank) else bank.entries)]
+    """Store a bank's exact content under its hash, once (the existence check comes first: a
+    17,000-entry keyword library is serialised only the first time)."""
     with engine.begin() as conn:
         exists = conn.execute(select(bank_versions.c.sha256).where(bank_versions.c.sha256 == bank.sha256)).first()
         if exists is None:
+            entries = bank.items if isinstance(bank, Bank) else bank.entries
+            adapter: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
+            rows = adapter.dump_python(list(entries), mode="json", exclude_none=True)
             conn.execute(insert(bank_versions).values(
                 sha256=bank.sha256, kind=kind, name=bank.name, size=len(rows), items=rows,
                 created_at=datetime.now(UTC)))

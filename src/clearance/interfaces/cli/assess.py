@@ -173,7 +173,8 @@ def run(
     record = assessments.schedule(engine, plan=the_plan, endpoint=cfg, banks=bank_set, label=label)
     err_console.print(f"run [bold]{record.id}[/]: {record.total_items} items against {cfg.model} at {cfg.base_url}")
     with live_progress(record.total_items, progress and not as_json) as on_progress:
-        report = _run_async(lambda: assessments.execute_run(engine, record.id, on_progress=on_progress))
+        report = _run_async(lambda: assessments.execute_run(engine, record.id, on_progress=on_progress,
+                                                            keywords=bank_set.keywords))
     _finish(engine, record.id, report, out, as_json, fail_on)
 
 
