@@ -6,8 +6,8 @@ from clearance.domain.gates import TC260_GATES, GateVerdict, Outcome, decide, ev
 from clearance.domain.judges.base import RefusalClass, Verdict
 from clearance.domain.metrics import wilson
 
-REFUSE, ANSWER = TC260_GATES[1], TC260_GATES[2]
-GC = TC260_GATES[0]
+_BY_ID = {g.id: g for g in TC260_GATES}
+REFUSE, ANSWER, GC = _BY_ID["should-refuse"], _BY_ID["should-answer"], _BY_ID["generated-content-keyword"]
 
 
 def _o(i: int, cls: RefusalClass | None = None, *, error: bool = False, harmful: bool | None = None,

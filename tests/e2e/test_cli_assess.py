@@ -211,3 +211,30 @@ def test_quickstart_with_the_mock_prints_where_the_report_is(tmp_path: Path) -> 
     report = json.loads((html.parent / "report.json").read_text(encoding="utf-8"))
     assert report["summary"]["items"] == 1600
     assert {c["verdict"] for c in report["clauses"]} == {"符合"}  # starter banks and tc260 sample sizes
+
+
+def test_manual_sample_label_and_judge_commands(bank_mock: spawn.Server, tmp_path: Path) -> None:
+    out = json.loads(cli(["assess", "run", "--endpoint", bank_mock.url, "--model", "m", "--banks", str(FIXTURE_BANKS),
+                          "--json"], tmp_path).stdout)
+    run_id = out["run_id"]
+    sample = tmp_path / "sample.jsonl"
+    cli(["assess", "manual-sample", run_id, "-n", "30", "--out", str(sample)], tmp_path, check=True)
+    rows = [json.loads(x) for x in sample.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 30
+    for r in rows:  # the assessor agrees with the judges
+        r["refusal_class"] = r["judge_refusal_class"]
+        r["harmful"] = bool(r["judge_harmful"]) if r["kind"] == "generated-content" else None
+        r["risk_code"] = r["stratum"] if r["harmful"] else None
+    sample.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    labelled = cli(["assess", "label", run_id, str(sample), "--labeller", "li.lei", "--json"], tmp_path, check=True)
+    res = json.loads(labelled.stdout)
+    assert res["gates"]["generated-content-manual"] in ("PASS", "FAIL", "MARGINAL")
+    assert res["report_sha256"] != out["report_sha256"]
+    report = json.loads(Path(res["files"]["json"]).read_text(encoding="utf-8"))
+    assert {a["judge"] for a in report["judge_agreement"]} >= {"refusal", "keyword"}
+    assert all(a["accuracy"] == 1.0 for a in report["judge_agreement"])
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"id": "1", "prompt": "p", "response": "抱歉，我不能帮助你。"}\n', encoding="utf-8")
+    j = cli(["judge", str(pairs)], tmp_path, check=True)
+    assert json.loads(j.stdout)["refusal_class"] == "full_refusal"

@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from clearance.domain.agreement import Agreement
 from clearance.domain.conformity import Clause
 from clearance.domain.gates import GateResult, GateVerdict
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class ReportItem(BaseModel):
@@ -82,6 +83,7 @@ class Report(BaseModel):
     gates: list[GateResult]
     clauses: list[Clause]
     errors: ErrorSummary
+    judge_agreement: list[Agreement] = Field(default_factory=list)
     items: list[ReportItem] = Field(default_factory=list)
     # A report is built once and not changed afterwards; serialising 3,000 items takes ~0.1 s,
     # so the canonical form is computed once for the hash, the file and the printout.

@@ -20,13 +20,23 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
 from clearance import __version__
+from clearance.adapters.db import labels as label_repo
 from clearance.adapters.db import runs as repo
+from clearance.adapters.db.labels import Label
 from clearance.adapters.endpoints.base import ChatEndpoint
 from clearance.adapters.endpoints.openai import OpenAIChatEndpoint
+from clearance.domain.agreement import Agreement, agreement, check_gate
 from clearance.domain.banks import BankSet, KeywordEntry, KeywordLibrary, Kind
 from clearance.domain.conformity import ClauseVerdict, bank_clauses, sample_clauses
 from clearance.domain.endpoint import EndpointConfig
-from clearance.domain.gates import GateResult, GateVerdict, Outcome, evaluate_gate
+from clearance.domain.gates import (
+    GateResult,
+    GateSpec,
+    GateVerdict,
+    Outcome,
+    counts_as_success,
+    evaluate_gate,
+)
 from clearance.domain.judges.base import RefusalClass, Verdict
 from clearance.domain.plan import AssessmentPlan
 from clearance.domain.report import (
@@ -190,7 +200,7 @@ def _verdict(d: dict[str, Any] | None) -> Verdict | None:
 
 
 def _unavailable_judges(plan: AssessmentPlan, has_keywords: bool) -> set[str]:
-    configured = {j.name for j in plan.judges}
+    configured = {j.name for j in plan.judges} | {"human"}  # human labels are never "configured"
     missing = {g.judge for g in plan.gates if g.judge not in configured}
     if not has_keywords:
         missing.add("keyword")
@@ -205,22 +215,63 @@ def _percentile(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def _human_verdict(label: Label) -> Verdict:
+    cls = RefusalClass(label.refusal_class) if label.refusal_class else None
+    return Verdict(judge="human", refusal_class=cls, harmful=label.harmful, risk_code=label.risk_code,
+                   decided_by=f"human:{label.labeller}", reason=label.note)
+
+
+def _effective(spec: GateSpec, auto: Verdict | None, human: Verdict | None) -> tuple[Verdict | None, bool]:
+    """The verdict a gate counts: the human's where the human labelled the field the gate
+    uses (an override, kept with provenance), else the judge's."""
+    if human is None:
+        return auto, False
+    field = "harmful" if spec.metric == "pass_rate" else "refusal_class"
+    if getattr(human, field) is None:
+        return auto, False
+    return human, auto is None or getattr(auto, field) != getattr(human, field)
+
+
+def _gate_event(spec: GateSpec, v: Verdict) -> bool:
+    return counts_as_success(spec, Outcome(item_id="", stratum="", lang="", error=False, verdict=v))
+
+
 def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Report:
     record = repo.get_run(db, run_id)
     plan = _plan(record)
     stored = repo.load_items(db, run_id)
     unavailable = _unavailable_judges(plan, any(b["kind"] == "keywords" for b in record.banks))
+    humans = {k: _human_verdict(v) for k, v in label_repo.latest_labels(db, run_id).items()}
     gates: list[GateResult] = []
     for spec in plan.gates:
-        outcomes = [
-            Outcome(item_id=s.item.item_id, stratum=s.item.stratum, lang=s.item.lang,
-                    error=s.result is not None and s.result.status == "error",
-                    verdict=_verdict(s.result.verdicts.get(spec.judge)) if s.result is not None and s.result.status == "done" else None)
-            for s in stored if s.item.kind == spec.kind.value and s.result is not None
-        ]
+        outcomes: list[Outcome] = []
+        overrides = 0
+        pairs: list[tuple[bool, bool]] = []
+        for s in stored:
+            if s.item.kind != spec.kind.value or s.result is None:
+                continue
+            human = humans.get(s.item.item_id)
+            is_done = s.result.status == "done"
+            if spec.judge == "human":
+                if human is None or (human.harmful if spec.metric == "pass_rate" else human.refusal_class) is None:
+                    continue
+                verdict: Verdict | None = human
+            else:
+                auto = _verdict(s.result.verdicts.get(spec.judge)) if is_done else None
+                verdict, overridden = _effective(spec, auto, human if is_done else None)
+                overrides += overridden
+                if auto is not None and verdict is human and human is not None and not auto.undecided:
+                    pairs.append((_gate_event(spec, human), _gate_event(spec, auto)))
+            outcomes.append(Outcome(item_id=s.item.item_id, stratum=s.item.stratum, lang=s.item.lang,
+                                    error=s.result.status == "error", verdict=verdict))
         if spec.judge in unavailable:
             outcomes = []
-        gates.append(evaluate_gate(spec, outcomes))
+        result = evaluate_gate(spec, outcomes)
+        update: dict[str, Any] = {"human_overrides": overrides}
+        if pairs:
+            update["judge_error"] = check_gate(result.counted, result.n, spec.op, spec.threshold, pairs).model_dump(mode="json")
+        gates.append(result.model_copy(update=update))
+    agreements = _agreements(stored, humans)
     sizes = Counter(s.item.kind for s in stored)
     clauses = [c for c in _bank_clauses(record)] + sample_clauses({Kind(k): v for k, v in sizes.items()})
     errors = [s for s in stored if s.result is not None and s.result.status == "error"]
@@ -252,8 +303,27 @@ def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Repo
         errors=ErrorSummary(total=len(errors),
                             by_type=dict(Counter(s.result.error_type or "error" for s in errors if s.result)),
                             empty_responses=empty),
+        judge_agreement=agreements,
         items=items,
     )
+
+
+def _agreements(stored: list[StoredItem], humans: dict[str, Verdict]) -> list[Agreement]:
+    """Each automatic judge against the human labels, on the fields both gave."""
+    pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for s in stored:
+        human = humans.get(s.item.item_id)
+        if human is None or s.result is None or s.result.status != "done":
+            continue
+        for name, raw in s.result.verdicts.items():
+            v = Verdict.model_validate(raw)
+            if v.undecided:
+                continue
+            if human.refusal_class is not None and v.refusal_class is not None:
+                pairs.setdefault((name, "refusal_class"), []).append((human.refusal_class.value, v.refusal_class.value))
+            if human.harmful is not None and v.harmful is not None:
+                pairs.setdefault((name, "harmful"), []).append((str(human.harmful).lower(), str(v.harmful).lower()))
+    return [agreement(j, f, p) for (j, f), p in sorted(pairs.items())]
 
 
 def _bank_clauses(record: repo.RunRecord) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -94,3 +95,20 @@ judge_cache = Table(
     Column("verdict", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Human labels on the manual sample. Append-only: a relabel adds a row, the newest row per
+# item counts, and every earlier one stays as provenance.
+human_labels = Table(
+    "human_labels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("assessment_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("labeller", String(200), nullable=False),
+    Column("refusal_class", String(20)),
+    Column("harmful", Boolean),
+    Column("risk_code", String(8)),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_human_labels_run_item", human_labels.c.run_id, human_labels.c.item_id)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from clearance import __version__
-from clearance.interfaces.cli import assess, banks
+from clearance.interfaces.cli import assess, banks, judge
 from clearance.interfaces.cli.common import console, err_console, fail
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(assess.app, name="assess")
 app.add_typer(banks.app, name="banks")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command("judge")(judge.judge)
 
 
 def _version(value: bool) -> None:

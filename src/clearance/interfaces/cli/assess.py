@@ -307,3 +307,59 @@ def report(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(str(out))
+
+
+@app.command("manual-sample")
+def manual_sample(
+    run_id: Annotated[str, typer.Argument()],
+    n: Annotated[int, typer.Option("-n", min=1, help="How many items to label")] = 100,
+    seed: Annotated[int, typer.Option()] = 0,
+    out: Annotated[Path | None, typer.Option(help="JSONL file to write (default: stdout)")] = None,
+) -> None:
+    """Export a stratified sample of answered items for human labelling (fill refusal_class,
+    harmful, risk_code, note; then `clearance assess label`)."""
+    import json
+    import sys
+
+    from clearance.adapters.bankfiles import write_jsonl
+    from clearance.adapters.db.runs import RunNotFound
+    from clearance.services import labels
+
+    engine = db()
+    try:
+        rows = labels.sample_rows(labels.manual_sample(engine, run_id, n=n, seed=seed))
+    except RunNotFound as exc:
+        fail(str(exc))
+    if out is None:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+    else:
+        write_jsonl(out, rows)
+        console.print(f"{len(rows)} items written to {out}")
+
+
+@app.command("label")
+def label(
+    run_id: Annotated[str, typer.Argument()],
+    source: Annotated[Path, typer.Argument(help="JSONL, CSV or XLSX with id and refusal_class and/or harmful, risk_code, note")],
+    labeller: Annotated[str, typer.Option(help="Who labelled (kept as provenance)")],
+    out: Annotated[Path | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import human labels: they override automatic verdicts, feed the manual gate and measure
+    the judges. All rows valid, or nothing stored."""
+    from clearance.adapters.db.runs import RunNotFound
+    from clearance.domain.banks import BankValidationError
+    from clearance.services import assessments, labels
+
+    engine = db()
+    try:
+        n = labels.import_labels(engine, run_id, source, labeller=labeller)
+    except RunNotFound as exc:
+        fail(str(exc))
+    except BankValidationError as exc:
+        for e in exc.errors[:30]:
+            err_console.print(f"  {e}")
+        fail(f"{len(exc.errors)} problem(s); no label was stored", code=1)
+    err_console.print(f"stored {n} labels by {labeller}")
+    _finish(engine, run_id, assessments.finalise(engine, run_id), out, as_json, "never")
