@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,6 +22,8 @@ from clearance.adapters.judges.model_graded import (
 )
 from clearance.domain.banks import KeywordLibrary
 from clearance.domain.judges.base import AsyncJudge, Judge, JudgeInput, Verdict
+from clearance.domain.judges.layered import LayeredRefusalJudge, LayeredRefusalJudgeWithModel
+from clearance.domain.judges.linear import LinearTextModel
 from clearance.domain.judges.refusal import LexicalRefusalJudge
 from clearance.domain.plan import JudgeConfig
 
@@ -44,9 +48,30 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return deco
 
 
+CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "data" / "models" / "refusal-classifier.json"
+
+
+@lru_cache(maxsize=4)
+def _classifier(path: str) -> LinearTextModel | None:
+    p = Path(path)
+    return LinearTextModel.load(p) if p.is_file() else None
+
+
 @register("refusal")
-def _refusal(args: dict[str, Any], _ctx: JudgeContext) -> Judge:
-    return LexicalRefusalJudge(**args)
+def _refusal(args: dict[str, Any], ctx: JudgeContext) -> Judge | AsyncJudge:
+    """Layered refusal judge. Args: ``classifier`` (default true: the shipped local
+    classifier), ``confident`` (probability at which the classifier decides alone),
+    ``opening_sentences`` (lexicon), and ``model`` (the model judge's args: consulted for the
+    uncertain band only)."""
+    a = dict(args)
+    model_args = a.pop("model", None)
+    use_classifier = a.pop("classifier", True)
+    confident = float(a.pop("confident", 0.7))
+    local = LayeredRefusalJudge(LexicalRefusalJudge(**a),
+                                _classifier(str(CLASSIFIER_PATH)) if use_classifier else None, confident)
+    if model_args:
+        return LayeredRefusalJudgeWithModel(local, _model(dict(model_args), ctx))  # type: ignore[arg-type]
+    return local
 
 
 @register("keyword")
