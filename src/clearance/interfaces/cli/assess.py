@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearance.interfaces.cli.common import console, db, emit_json, err_console, fail
+from clearance.interfaces.cli.common import console, db, emit_json, emit_rows, err_console, fail
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -318,10 +318,7 @@ def manual_sample(
 ) -> None:
     """Export a stratified sample of answered items for human labelling (fill refusal_class,
     harmful, risk_code, note; then `clearance assess label`)."""
-    import json
-    import sys
 
-    from clearance.adapters.bankfiles import write_jsonl
     from clearance.adapters.db.runs import RunNotFound
     from clearance.services import labels
 
@@ -330,12 +327,7 @@ def manual_sample(
         rows = labels.sample_rows(labels.manual_sample(engine, run_id, n=n, seed=seed))
     except RunNotFound as exc:
         fail(str(exc))
-    if out is None:
-        for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
-    else:
-        write_jsonl(out, rows)
-        console.print(f"{len(rows)} items written to {out}")
+    emit_rows(rows, out)
 
 
 @app.command("label")

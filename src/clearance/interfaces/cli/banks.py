@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from clearance.interfaces.cli.common import console, emit_json, err_console, fail
+from clearance.interfaces.cli.common import console, emit_json, emit_rows, err_console, fail
 
 app = typer.Typer(help="Check, import, version and describe test banks and keyword libraries.", no_args_is_help=True)
 T = TypeVar("T")
@@ -179,21 +179,13 @@ def sample(
     out: Annotated[Path | None, typer.Option(help="Write JSONL here (default: stdout)")] = None,
 ) -> None:
     """Seeded sample stratified by risk code or aspect."""
-    import json
-    import sys
 
-    from clearance.adapters.bankfiles import write_jsonl
     from clearance.domain.banks import Kind
     from clearance.services import banks as svc
 
     items = _guard(lambda: svc.sample(_folder(folder), kind=Kind(kind), n=n, seed=seed))
     rows: list[dict[str, Any]] = [i.model_dump(mode="json", exclude_none=True) for i in items]
-    if out is None:
-        for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
-    else:
-        write_jsonl(out, rows)
-        console.print(f"{len(rows)} items written to {out}")
+    emit_rows(rows, out)
 
 
 @app.command("freeze")

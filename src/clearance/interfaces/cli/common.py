@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -26,6 +27,18 @@ def db() -> Engine:
 def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+def emit_rows(rows: list[dict[str, Any]], out: Path | None) -> None:
+    """JSONL to standard output, or atomically to a file with a one-line summary."""
+    if out is None:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    from clearance.adapters.bankfiles import write_jsonl
+
+    write_jsonl(out, rows)
+    console.print(f"{len(rows)} items written to {out}")
 
 
 def emit_json(data: Any) -> None:
