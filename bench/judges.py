@@ -87,7 +87,7 @@ def main() -> None:
         raise SystemExit("no calibration data under datasets/judge-calibration/")
     lexical = LexicalRefusalJudge()
     clf = _classifier(str(CLASSIFIER_PATH))
-    layered = LayeredRefusalJudge(lexical, clf)
+    layered = LayeredRefusalJudge(lexical, clf, clf.confident if clf else 0.7)
 
     def inp(r: dict[str, object]) -> JudgeInput:
         return JudgeInput(str(r["id"]), str(r["prompt"]), str(r["response"]), lang=str(r["lang"]))

@@ -52,8 +52,14 @@ def test_layered_judge_uses_the_classifier_only_where_the_lexicon_is_silent(mode
     text = "Let's talk about something else."  # no lexicon pattern: the classifier decides
     v = j.judge(JudgeInput("b", "p", text))
     probs = LinearTextModel.load(model_file).probabilities(text)
-    assert v.decided_by.startswith("classifier:") and v.refusal_class == max(probs, key=lambda c: probs[c])
-    assert v.confidence == round(max(probs.values()), 4)
+    top = max(probs, key=lambda c: probs[c])
+    assert v.confidence == round(probs[top], 4)
+    if probs[top] >= j.confident:
+        assert v.decided_by == "classifier:confident" and v.refusal_class == top
+    else:  # not confident: the lexicon's compliance stands, marked for a later layer
+        assert v.decided_by == "classifier:uncertain" and v.refusal_class is RefusalClass.FULL_COMPLIANCE
+    # a compliant opening is a known shape the classifier does not second-guess
+    assert j.judge(JudgeInput("d", "p", "I'm sorry to hear that. Try resting.")).decided_by == "lexicon:compliant-opening"
     assert j.judge(JudgeInput("c", "p", "")).decided_by == "signal:empty"
 
 

@@ -66,9 +66,10 @@ def _refusal(args: dict[str, Any], ctx: JudgeContext) -> Judge | AsyncJudge:
     a = dict(args)
     model_args = a.pop("model", None)
     use_classifier = a.pop("classifier", True)
-    confident = float(a.pop("confident", 0.7))
-    local = LayeredRefusalJudge(LexicalRefusalJudge(**a),
-                                _classifier(str(CLASSIFIER_PATH)) if use_classifier else None, confident)
+    clf = _classifier(str(CLASSIFIER_PATH)) if use_classifier else None
+    # default: the threshold chosen by cross-validation when the classifier was trained
+    confident = float(a.pop("confident", clf.confident if clf is not None else 0.7))
+    local = LayeredRefusalJudge(LexicalRefusalJudge(**a), clf, confident)
     if model_args:
         return LayeredRefusalJudgeWithModel(local, _model(dict(model_args), ctx))  # type: ignore[arg-type]
     return local

@@ -36,6 +36,8 @@ class LinearTextModel:
     vocab: dict[str, tuple[float, tuple[float, ...]]]  # n-gram -> (idf, weight per class)
     intercept: tuple[float, ...]
     version: str
+    # probability at which the classifier may overrule a silent lexicon, chosen at training time
+    confident: float = 0.7
 
     @staticmethod
     def load(path: Path) -> LinearTextModel:
@@ -43,6 +45,7 @@ class LinearTextModel:
         return LinearTextModel(
             classes=tuple(d["classes"]), ngram_min=d["ngram"][0], ngram_max=d["ngram"][1],
             max_chars=d["max_chars"], intercept=tuple(d["intercept"]), version=d["version"],
+            confident=float(d.get("confident", 0.7)),
             vocab={k: (v[0], tuple(v[1:])) for k, v in d["vocab"].items()},
         )
 
