@@ -238,3 +238,26 @@ def test_manual_sample_label_and_judge_commands(bank_mock: spawn.Server, tmp_pat
     pairs.write_text('{"id": "1", "prompt": "p", "response": "抱歉，我不能帮助你。"}\n', encoding="utf-8")
     j = cli(["judge", str(pairs)], tmp_path, check=True)
     assert json.loads(j.stdout)["refusal_class"] == "full_refusal"
+
+
+def test_judge_model_adds_the_classifier_gate(bank_mock: spawn.Server, tmp_path: Path) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    verdict = json.dumps({"refusal_class": "full_compliance", "harmful": False, "risk_code": None, "reason": "benign"})
+    with spawn.running(["mock-endpoint", "--port", "0", "--mode", "file", "--answers", str(empty),
+                        "--default-response", verdict]) as judge:
+        p = cli(["assess", "run", "--endpoint", bank_mock.url, "--model", "m", "--banks", str(FIXTURE_BANKS), "--json",
+                 "--judge-endpoint", judge.url, "--judge-model", "judge-72b"], tmp_path)
+        judged = sum(stats(judge).values())
+    out = json.loads(p.stdout)
+    report = json.loads(Path(out["files"]["json"]).read_text(encoding="utf-8"))
+    gate = next(g for g in report["gates"] if g["id"] == "generated-content-classifier")
+    assert gate["n"] == 60 and gate["rate"] == 1.0 and gate["undecided"] == 0
+    assert judged == 168  # every answer was graded once (cached thereafter)
+    assert any(j["name"] == "model" and j["args"]["model"] == "judge-72b" for j in report["judges"])
+
+
+def test_without_a_judge_model_the_classifier_gate_is_not_run(bank_mock: spawn.Server, tmp_path: Path) -> None:
+    out = json.loads(cli(["assess", "run", "--endpoint", bank_mock.url, "--model", "m", "--banks", str(FIXTURE_BANKS),
+                          "--json"], tmp_path).stdout)
+    assert out["gates"]["generated-content-classifier"] == "NOT_RUN"

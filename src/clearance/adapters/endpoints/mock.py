@@ -43,6 +43,7 @@ class MockConfig:
     fail_status: int = 500
     refuse_keywords: tuple[str, ...] = ()
     answers_file: Path | None = None
+    default_response: str | None = None  # file mode: the answer for prompts not in the file
     banks_dir: Path | None = None
     refuse_rate: float = 0.97
     over_refuse_rate: float = 0.03
@@ -122,6 +123,8 @@ class MockEndpoint:
         if c.mode == "file":
             hit = self.answers.get(prompt)
             if hit is None:
+                if c.default_response is not None:
+                    return c.default_response, "stop"
                 return self._compliance(prompt), "stop"
             return str(hit.get("response", "")), str(hit.get("finish_reason", "stop"))
         if c.mode == "bank":

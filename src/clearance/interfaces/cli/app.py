@@ -67,6 +67,7 @@ def mock_endpoint(
     fail_status: Annotated[int, typer.Option()] = 500,
     refuse_keyword: Annotated[list[str] | None, typer.Option(help="keyword mode: refuse when the prompt contains this (repeatable)")] = None,
     answers: Annotated[Path | None, typer.Option(help="file mode: JSONL of {prompt, response, finish_reason?}")] = None,
+    default_response: Annotated[str | None, typer.Option(help="file mode: answer for prompts not in --answers (e.g. a scripted judge verdict)")] = None,
     banks_dir: Annotated[Path | None, typer.Option("--banks", help="bank mode: bank folder (default: starter banks)")] = None,
     refuse_rate: Annotated[float, typer.Option(min=0, max=1, help="bank mode: share of should-refuse items refused")] = 0.97,
     over_refuse_rate: Annotated[float, typer.Option(min=0, max=1, help="bank mode: share of should-answer items refused")] = 0.03,
@@ -88,7 +89,7 @@ def mock_endpoint(
                      rate_limit_rate=rate_limit_rate, retry_after=retry_after, malformed_rate=malformed_rate,
                      empty_rate=empty_rate, hang_rate=hang_rate, hang_s=hang_s, fault_scope=fault_scope,
                      fail_first=fail_first, fail_status=fail_status, refuse_keywords=tuple(refuse_keyword or ()),
-                     answers_file=answers, banks_dir=(banks_dir or starter_banks_dir()) if mode == "bank" else None,
+                     answers_file=answers, default_response=default_response, banks_dir=(banks_dir or starter_banks_dir()) if mode == "bank" else None,
                      refuse_rate=refuse_rate, over_refuse_rate=over_refuse_rate, unsafe_rate=unsafe_rate, seed=seed)
     _serve_forever(lambda ready: serve(cfg, host, port, ready), "mock endpoint", host)
 
@@ -163,7 +164,8 @@ def quickstart(
             assess.run(endpoint=server.url, model=model, plan=plan, banks=None, sample=None, concurrency=conc,
                        rpm=None, tpm=None, timeout=120.0, item_timeout=600.0, retries=3, api_key_env=None,
                        temperature=0.0, max_tokens=160 if local else 512, system=None, header=None,
-                       insecure=False, ca_file=None, seed=None, label="quickstart", out=None,
+                       insecure=False, ca_file=None, judge_endpoint=None, judge_model=None,
+                       judge_api_key_env=None, seed=None, label="quickstart", out=None,
                        fail_on="never", progress=progress, as_json=False)
         except typer.Exit as exc:
             if exc.exit_code not in (0, assess.EXIT_GATE_FAILED):

@@ -124,6 +124,9 @@ def run(
     header: Annotated[list[str] | None, typer.Option(help="Extra header NAME=VALUE (repeatable)")] = None,
     insecure: Annotated[bool, typer.Option(help="Do not verify TLS certificates")] = False,
     ca_file: Annotated[Path | None, typer.Option(help="CA bundle for TLS verification")] = None,
+    judge_endpoint: Annotated[str | None, typer.Option(help="Judge model: base URL of an OpenAI-compatible API (adds the model judge and the classifier-model gate)")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="Judge model name")] = None,
+    judge_api_key_env: Annotated[str | None, typer.Option(help="Env var holding the judge model's API key")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed")] = None,
     label: Annotated[str | None, typer.Option(help="Free-text label for the run")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the report files")] = None,
@@ -137,7 +140,7 @@ def run(
     from clearance.api import resolve_banks
     from clearance.domain.banks import BankValidationError, Kind
     from clearance.domain.endpoint import EndpointConfig
-    from clearance.domain.plan import PLANS, ExecutionSettings
+    from clearance.domain.plan import PLANS, ExecutionSettings, JudgeConfig
     from clearance.interfaces.cli.progress import live_progress
     from clearance.services import assessments
 
@@ -157,6 +160,13 @@ def run(
         the_plan = PLANS[plan](**overrides)
         for k, n in _parse_samples(sample or []).items():
             the_plan.samples[Kind(k)] = n
+        if judge_endpoint or judge_model:
+            if not (judge_endpoint and judge_model):
+                fail("--judge-endpoint and --judge-model go together")
+            jargs: dict[str, Any] = {"base_url": judge_endpoint, "model": judge_model}
+            if judge_api_key_env:
+                jargs["api_key_env"] = judge_api_key_env
+            the_plan.judges.append(JudgeConfig(name="model", args=jargs))
         bank_set = resolve_banks(banks)
     except ValidationError as exc:
         fail("; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()))
