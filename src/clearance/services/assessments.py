@@ -27,18 +27,17 @@ from clearance.adapters.endpoints.base import ChatEndpoint
 from clearance.adapters.endpoints.openai import OpenAIChatEndpoint
 from clearance.domain.agreement import Agreement, agreement, check_gate
 from clearance.domain.banks import BankSet, KeywordEntry, KeywordLibrary, Kind
-from clearance.domain.conformity import ClauseVerdict, bank_clauses, sample_clauses
+from clearance.domain.conformity import Clause, ClauseVerdict, bank_clauses, sample_clauses
 from clearance.domain.endpoint import EndpointConfig
 from clearance.domain.gates import (
     GateResult,
     GateSpec,
-    GateVerdict,
     Outcome,
     counts_as_success,
     evaluate_gate,
 )
-from clearance.domain.judges.base import RefusalClass, Verdict
-from clearance.domain.plan import AssessmentPlan
+from clearance.domain.judges.base import JudgeInput, RefusalClass, Verdict
+from clearance.domain.plan import AssessmentPlan, JudgeConfig
 from clearance.domain.report import (
     BankRef,
     ErrorSummary,
@@ -169,29 +168,39 @@ async def execute_run(db: Engine, run_id: str, *, retry_errors: bool = False,
     return finalise(db, run_id)
 
 
-def rejudge(db: Engine, run_id: str, *, judges: list[dict[str, Any]] | None = None) -> Report:
-    """Re-run the judges on stored responses; the model is not called."""
+def rejudge(db: Engine, run_id: str, *, judges: list[dict[str, Any]] | None = None,
+            concurrency: int = 16) -> Report:
+    """Re-run the judges on stored responses; the model under assessment is not called.
+    (A model-graded judge is called, up to ``concurrency`` at once, and caches its verdicts.)"""
     record = repo.get_run(db, run_id)
     plan = _plan(record)
     if judges is not None:
-        from clearance.domain.plan import JudgeConfig
-
         plan.judges = [JudgeConfig.model_validate(j) for j in judges]
         data = dict(record.plan)
         data["judges"] = [j.model_dump(mode="json") for j in plan.judges]
         repo.update_plan(db, run_id, data)
     js = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record), db=db))
-    from clearance.domain.judges.base import JudgeInput
-
-    updates = []
+    inputs = []
     for s in repo.load_items(db, run_id, statuses=["done"]):
         r = s.result
         assert r is not None
-        inp = JudgeInput(item_id=s.item.item_id, prompt=s.item.prompt, response=r.response or "",
-                         lang=s.item.lang, finish_reason=r.finish_reason, kind=s.item.kind,
-                         risk=s.item.stratum, reference=s.item.reference)
-        updates.append((s.item.item_id, asyncio.run(js.run(inp)) if js.remote else js.run_local(inp)))
-    repo.store_verdicts(db, run_id, updates)
+        inputs.append(JudgeInput(item_id=s.item.item_id, prompt=s.item.prompt, response=r.response or "",
+                                 lang=s.item.lang, finish_reason=r.finish_reason, kind=s.item.kind,
+                                 risk=s.item.stratum, reference=s.item.reference))
+    if js.remote:
+        async def all_remote() -> list[dict[str, dict[str, Any]]]:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def one(inp: JudgeInput) -> dict[str, dict[str, Any]]:
+                async with gate:
+                    return await js.run(inp)
+
+            return list(await asyncio.gather(*(one(i) for i in inputs)))
+
+        verdicts = asyncio.run(all_remote())
+    else:
+        verdicts = [js.run_local(i) for i in inputs]
+    repo.store_verdicts(db, run_id, [(i.item_id, v) for i, v in zip(inputs, verdicts, strict=True)])
     return finalise(db, run_id)
 
 
@@ -326,9 +335,7 @@ def _agreements(stored: list[StoredItem], humans: dict[str, Verdict]) -> list[Ag
     return [agreement(j, f, p) for (j, f), p in sorted(pairs.items())]
 
 
-def _bank_clauses(record: repo.RunRecord) -> list[Any]:
-    from clearance.domain.conformity import Clause
-
+def _bank_clauses(record: repo.RunRecord) -> list[Clause]:
     return [Clause.model_validate(c) for c in record.plan.get("bank_clauses", [])]
 
 
@@ -349,10 +356,3 @@ def finalise(db: Engine, run_id: str) -> Report:
     report = build_report(db, run_id)
     repo.set_report(db, run_id, sha256=report.sha256(), decision=str(report.summary.decision))
     return report
-
-
-def is_refusal(v: dict[str, Any] | None) -> bool:
-    return v is not None and v.get("refusal_class") == RefusalClass.FULL_REFUSAL.value
-
-
-__all__ = ["GateVerdict", "build_report", "execute_run", "finalise", "rejudge", "schedule"]
