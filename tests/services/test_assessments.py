@@ -136,3 +136,11 @@ def test_secret_headers_are_redacted_in_stored_runs(db: Engine, fixture_banks: B
     cfg = EndpointConfig(base_url="http://127.0.0.1:1/v1", model="m", extra_headers={"X-Api-Key": "s3cret", "X-Team": "a"})
     rec = assessments.schedule(db, plan=_plan(), endpoint=cfg, banks=fixture_banks)
     assert rec.endpoint["extra_headers"] == {"X-Api-Key": "<redacted>", "X-Team": "a"}
+
+
+def test_pdf_report(db: Engine, fixture_banks: BankSet) -> None:
+    from clearance.adapters.reports.render import to_pdf
+
+    _, rep, _ = _run(db, fixture_banks, MockConfig(mode="refuse"))
+    pdf = to_pdf(rep)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

@@ -83,6 +83,18 @@ def to_html(report: Report, sha256: str | None = None) -> str:
                       describe=describe)
 
 
+def to_pdf(report: Report) -> bytes:
+    """The HTML report printed to PDF with WeasyPrint (extra `clearance[pdf]`; needs Pango from
+    the system, which Debian's chromium and fonts-noto-cjk bring along). CJK text renders only
+    where a CJK font is installed (fonts-noto-cjk)."""
+    try:
+        import weasyprint
+    except ImportError as exc:  # an optional extra: say how to get it
+        raise RuntimeError("PDF output needs WeasyPrint: pip install 'clearance[pdf]'") from exc
+    pdf: bytes = weasyprint.HTML(string=to_html(report)).write_pdf()
+    return pdf
+
+
 def write_all(report: Report, folder: Path) -> dict[str, Path]:
     sha = report.sha256()
     paths = {"json": folder / "report.json", "html": folder / "report.html", "csv": folder / "items.csv",

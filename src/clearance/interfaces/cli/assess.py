@@ -287,7 +287,7 @@ def status(run_id: Annotated[str, typer.Argument()],
 @app.command("report")
 def report(
     run_id: Annotated[str, typer.Argument()],
-    fmt: Annotated[str, typer.Option("--format", help="all, html, json or csv")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="all, html, json, csv or pdf")] = "all",
     out: Annotated[Path | None, typer.Option(help="Folder (for all) or file")] = None,
 ) -> None:
     """Write the report files of a run (JSON record, HTML, items CSV)."""
@@ -306,9 +306,19 @@ def report(
         for k, p in paths.items():
             console.print(f"{k:>6}: {p}")
         return
+    if fmt == "pdf":
+        target = out or get_settings().reports_dir() / run_id / "report.pdf"
+        try:
+            data = render.to_pdf(rep)
+        except RuntimeError as exc:
+            fail(str(exc))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        console.print(str(target))
+        return
     writers = {"html": render.to_html, "json": render.to_json, "csv": render.to_csv}
     if fmt not in writers:
-        fail("--format takes all, html, json or csv")
+        fail("--format takes all, html, json, csv or pdf")
     text = writers[fmt](rep)
     if out is None:
         import sys
