@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         default=None, description="Default bank folder; the starter banks shipped with Clearance when unset."
     )
     log_level: str = Field(default="INFO", description="Logging level for structured logs.")
+    registry_cache_seconds: float = Field(
+        default=1.0, ge=0.0,
+        description="How often (seconds) a web process re-reads the registry version to drop cached "
+        "list/statistics responses after a change made by another process.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

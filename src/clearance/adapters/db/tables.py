@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -112,3 +113,77 @@ human_labels = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_human_labels_run_item", human_labels.c.run_id, human_labels.c.item_id)
+
+# The public registry (issue 6). Entries are never deleted: suspension and revocation change
+# `status` and append to registry_status_changes. `search_text` holds the normalised names, the
+# number and the pinyin (full and initials) so one LIKE serves Chinese, English and pinyin search.
+# `sort_date` is the date or "0000-00-00", non-null so (sort_date, id) can be a keyset cursor.
+registry_batches = Table(
+    "registry_batches",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("published_on", Date),
+    Column("date_precision", String(8)),
+    Column("reported", Text),
+    Column("note", Text),
+    Column("source", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+registry_entries = Table(
+    "registry_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("seq", Integer),
+    Column("province", String(20)),
+    Column("province_derived", Boolean, nullable=False, default=False),
+    Column("model_name", String(300)),
+    Column("entity_zh", String(300)),
+    Column("entity_en", String(300)),
+    Column("number", String(120)),
+    Column("day", Date),
+    Column("date_precision", String(8)),
+    Column("month", String(7)),
+    Column("sort_date", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("batch", String(80), ForeignKey("registry_batches.key")),
+    Column("source", String(12), nullable=False),
+    Column("rd_mode", String(20)),
+    Column("data_type", String(20)),
+    Column("scope", String(20)),
+    Column("report_sha256", String(64)),
+    Column("report_url", String(500)),
+    Column("note", Text),
+    Column("dedupe_key", String(700), nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ux_registry_entries_number", registry_entries.c.number, unique=True)
+Index("ux_registry_entries_dedupe_key", registry_entries.c.dedupe_key, unique=True)
+Index("ix_registry_entries_sort", registry_entries.c.sort_date, registry_entries.c.id)
+for _facet in ("province", "kind", "batch", "month", "status", "rd_mode", "data_type", "scope"):
+    Index(f"ix_registry_entries_{_facet}_sort", registry_entries.c[_facet], registry_entries.c.sort_date,
+          registry_entries.c.id)
+
+registry_status_changes = Table(
+    "registry_status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, ForeignKey("registry_entries.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_registry_status_changes_entry", registry_status_changes.c.entry_id, registry_status_changes.c.id)
+
+# One row, bumped in the same transaction as every registry change: web processes compare it
+# with the version their cached responses were built from (a CLI import invalidates them too).
+registry_meta = Table(
+    "registry_meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)

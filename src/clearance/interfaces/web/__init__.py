@@ -1,0 +1,1 @@
+"""The web interface (FastAPI + Jinja2). `app.create_app()` mounts one router per area."""
