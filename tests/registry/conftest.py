@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,3 +68,31 @@ def sample_db(db: Engine) -> Engine:
 
     svc.load_sample(db, SAMPLE)
     return db
+
+
+@contextmanager
+def served_sample(home: Path, **env_extra: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """`clearance registry load-sample` then `clearance serve` on a free loopback port, each in
+    its own process; yields the base URL and the environment (for further CLI calls)."""
+    env = dict(os.environ, CLEARANCE_HOME=str(home), **env_extra)
+    env.pop("CLEARANCE_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "clearance", "registry", "load-sample"], env=env, check=True,
+                   capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start")
+        yield base, env
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -8,15 +8,12 @@ import csv
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.registry.conftest import served_sample
 
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -26,27 +23,8 @@ SHOTS = Path(os.environ.get("CLEARANCE_SCREENSHOTS", Path(__file__).parents[2] /
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("home")
-    env = dict(os.environ, CLEARANCE_HOME=str(home))
-    env.pop("CLEARANCE_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "clearance", "registry", "load-sample"], env=env, check=True,
-                   capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served_sample(tmp_path_factory.mktemp("home")) as (base, _env):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")

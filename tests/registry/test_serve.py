@@ -4,42 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.registry.conftest import served_sample
+
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_loads_the_sample_and_serves_pages_and_twins(tmp_path: Path) -> None:
-    env = dict(os.environ, CLEARANCE_HOME=str(tmp_path), CLEARANCE_REGISTRY_CACHE_SECONDS="0")
-    env.pop("CLEARANCE_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "clearance", "registry", "load-sample"], env=env, check=True,
-                   capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+    with served_sample(tmp_path, CLEARANCE_REGISTRY_CACHE_SECONDS="0") as (base, env):
         req = urllib.request.Request(base + "/registry?province=beijing", headers={"Accept-Language": "en"})
         html = urllib.request.urlopen(req, timeout=5).read().decode()
         assert "Registry" in html and "文心一言" in html
@@ -53,6 +31,3 @@ def test_serve_loads_the_sample_and_serves_pages_and_twins(tmp_path: Path) -> No
                        env=env, check=True, capture_output=True)
         body = urllib.request.urlopen(base + "/registry.csv?all=1", timeout=5).read().decode("utf-8-sig")
         assert len(list(csv.DictReader(io.StringIO(body)))) == 116
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -8,7 +8,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from clearance.interfaces.cli.common import console, emit_json, emit_rows, err_console, fail
+from clearance.interfaces.cli.common import (
+    console,
+    emit_json,
+    emit_rows,
+    err_console,
+    fail,
+    fail_listing,
+)
 
 app = typer.Typer(help="Check, import, version and describe test banks and keyword libraries.", no_args_is_help=True)
 T = TypeVar("T")
@@ -31,11 +38,7 @@ def _guard(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except BankValidationError as exc:
-        for e in exc.errors[:50]:
-            err_console.print(f"  {e}")
-        if len(exc.errors) > 50:
-            err_console.print(f"  … and {len(exc.errors) - 50} more")
-        fail(f"{len(exc.errors)} problem(s); nothing was changed", code=1)
+        fail_listing(exc.errors, f"{len(exc.errors)} problem(s); nothing was changed")
 
 
 def _warn(lines: list[str]) -> None:

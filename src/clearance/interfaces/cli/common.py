@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -27,6 +28,15 @@ def db() -> Engine:
 def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+def fail_listing(errors: Sequence[object], summary: str, *, limit: int = 50, code: int = 1) -> NoReturn:
+    """Every located problem (file, line, field, fix) on its own line, then the summary."""
+    for e in errors[:limit]:
+        err_console.print(f"  {e}")
+    if len(errors) > limit:
+        err_console.print(f"  … and {len(errors) - limit} more")
+    fail(summary, code=code)
 
 
 def emit_rows(rows: list[dict[str, Any]], out: Path | None) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance.interfaces.cli.common import console, db, emit_json, err_console, fail
+from clearance.interfaces.cli.common import console, db, emit_json, fail, fail_listing
 
 if TYPE_CHECKING:
     from clearance.services.registry import ImportReport
@@ -35,11 +35,7 @@ def _run_import(fn: Callable[[], ImportReport]) -> ImportReport:
     try:
         return fn()
     except RegistryImportError as exc:
-        for e in exc.errors[:100]:
-            err_console.print(f"  {e}")
-        if len(exc.errors) > 100:
-            err_console.print(f"  … and {len(exc.errors) - 100} more")
-        fail(f"{len(exc.errors)} problem(s); nothing was imported", code=1)
+        fail_listing(exc.errors, f"{len(exc.errors)} problem(s); nothing was imported", limit=100)
 
 
 @app.command("import")
