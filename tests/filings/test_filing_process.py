@@ -80,6 +80,17 @@ def test_the_whole_filing_path(world: World, fixture_banks: BankSet) -> None:
     assert (entry.rd_mode.value, entry.data_type.value, entry.scope.value) == (  # type: ignore[union-attr]
         "self_developed", "text", "general")
     assert registry_feed.announce(w.db, batch_id=b.id) == 0  # rerunning the feed adds nothing
+    # time in each phase reaches the registry's statistics
+    assert entry.phase_days is not None
+    assert set(entry.phase_days) == {"provincial_review", "technical_assessment", "central_review", "total"}
+    assert all(v >= 0 for v in entry.phase_days.values())
+    assert entry.phase_days["total"] == pytest.approx(sum(v for k, v in entry.phase_days.items() if k != "total"),
+                                                      abs=0.02)
+    from clearance.services import registry as registry_service
+
+    stats = registry_service.statistics(w.db)
+    assert [(d.phase, d.n) for d in stats.durations] == [("provincial_review", 1), ("technical_assessment", 1),
+                                                         ("central_review", 1), ("total", 1)]
     # the timeline tells the story, and the chain is intact
     actions = [e.action for e in filing_service.timeline(w.db, actor=w.provider, filing_id=f.id)]
     assert actions[0] == "filing.created" and actions[-1] == "filing.publish"
@@ -121,6 +132,7 @@ def test_registration_path(world: World) -> None:
     assert filing_service.get_filing(w.db, actor=w.provider, filing_id=f.id).state is State.PUBLISHED
     entry = registry_repo.find_by_number(w.db, f.number)
     assert entry is not None and entry.kind.value == "registration" and entry.report_sha256 is None
+    assert entry.phase_days is not None and set(entry.phase_days) == {"provincial_review", "total"}
 
 
 def test_a_failed_feed_is_rerun_with_the_current_status(world: World, fixture_banks: BankSet,

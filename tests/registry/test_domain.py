@@ -119,3 +119,15 @@ def test_query_parsing_and_cursor() -> None:
     for bad in ({"month": "2024-13"}, {"limit": "0"}, {"limit": "x"}, {"cursor": "!!"}):
         with pytest.raises(QueryError):
             RegistryQuery.from_params(bad)
+
+
+def test_phase_durations_median_and_spread() -> None:
+    from clearance.domain.registry.stats import durations
+
+    rows = [{"provincial_review": d, "total": d * 3} for d in (10.0, 20.0, 30.0, 40.0)] + [{"total": 100.0}]
+    out = {s.phase: s for s in durations(rows)}
+    pr = out["provincial_review"]
+    assert (pr.n, pr.median, pr.p25, pr.p75, pr.low, pr.high) == (4, 25.0, 17.5, 32.5, 10.0, 40.0)
+    assert out["total"].n == 5 and out["total"].median == 90.0  # 30, 60, 90, 100, 120
+    assert "technical_assessment" not in out  # no entry has it: no row rather than zeros
+    assert durations([]) == []

@@ -208,3 +208,28 @@ def test_openapi_documents_the_v1_schemas(web: TestClient) -> None:
     spec = web.get("/openapi.json").json()
     assert {urls.API_ENTRIES, urls.API_STATISTICS, urls.API_BATCHES} <= set(spec["paths"])
     assert "EntryV1" in spec["components"]["schemas"]
+
+
+def test_time_from_submission_to_approval_on_the_statistics_page_and_twins(sample_db: Engine, client: TestClient) -> None:
+    from datetime import date
+
+    from clearance.domain.registry.entries import Batch, DatePrecision, Entry, Kind
+
+    empty = _json(client, urls.statistics("json"))
+    assert empty["submission_to_approval"] == []
+    assert "No filing has been approved in Clearance yet" in client.get(urls.statistics(),
+                                                                       headers={"accept-language": "en"}).text
+    made = [Entry(kind=Kind.FILING, model_name=f"M{k}", entity_zh="某公司", number=f"Beijing-MoXing{k}-202611270001",
+                  date=date(2026, 11, 27), date_precision=DatePrecision.DAY,
+                  phase_days={"provincial_review": 10.0 * k, "technical_assessment": 20.0, "central_review": 5.0,
+                              "total": 10.0 * k + 25.0}) for k in (1, 2, 3)]
+    svc.publish(sample_db, made, Batch(key="b-phase", title="批次", published_on=date(2026, 11, 27),
+                                       date_precision=DatePrecision.DAY))
+    stats = _json(client, urls.statistics("json"))
+    pr = next(d for d in stats["submission_to_approval"] if d["phase"] == "provincial_review")
+    assert (pr["n"], pr["median_days"], pr["p25_days"], pr["p75_days"]) == (3, 20.0, 15.0, 25.0)
+    html = client.get(urls.statistics(), headers={"accept-language": "en"}).text
+    assert "Provincial review" in html and "Interquartile range" in html
+    rows = _csv(client, urls.statistics("csv"))
+    assert {"series": "duration_days", "key": "total:median", "count": "45.0", "total": "3"}.items() <= \
+        next(r for r in rows if r["key"] == "total:median").items()

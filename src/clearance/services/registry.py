@@ -181,6 +181,7 @@ class Statistics:
     by_scope: list[st.Count]
     by_source: list[st.Count]
     batches: list[tuple[Batch, int]]
+    durations: list[st.Spread]
 
 
 def statistics(engine: Engine) -> Statistics:
@@ -193,7 +194,7 @@ def statistics(engine: Engine) -> Statistics:
         by_data_type=st.labelled(g.by_data_type, FACET_LABELS["data_type"]),
         by_scope=st.labelled(g.by_scope, FACET_LABELS["scope"]),
         by_source=st.labelled(g.by_source, FACET_LABELS["source"]),
-        batches=repo.list_batches(engine))
+        batches=repo.list_batches(engine), durations=st.durations(repo.phase_days(engine)))
 
 
 def entry(engine: Engine, entry_id: int) -> Entry | None:

@@ -17,6 +17,7 @@ from clearance.adapters.db import audit_log as audit_repo
 from clearance.adapters.db import filings as repo
 from clearance.adapters.db import registry as registry_repo
 from clearance.adapters.db import runs as runs_repo
+from clearance.domain.audit import AuditEvent
 from clearance.domain.filings.forms import DomainScope, Function
 from clearance.domain.filings.organisations import province_for
 from clearance.domain.filings.records import Filing
@@ -52,7 +53,37 @@ def entry_for(db: Engine, f: Filing, names: tuple[str, str]) -> reg.Entry:
         data_type=None if not functions else (reg.DataType.TEXT if functions <= _TEXT_ONLY else reg.DataType.MULTIMODAL),
         scope=None if form.domain_scope is None else
         (reg.Scope.GENERAL if form.domain_scope is DomainScope.GENERAL else reg.Scope.INDUSTRY),
-        report_sha256=_report_sha256(db, f))
+        report_sha256=_report_sha256(db, f), phase_days=phase_days(audit_repo.for_object(db, "filing", f.id)))
+
+
+def phase_days(events: list[AuditEvent]) -> dict[str, float] | None:
+    """Days in each review phase, from the filing's own audit trail: provincial review runs from
+    the first submission to forwarding (or to approval, for a registration), technical
+    assessment from forwarding to its completion, central review from there to approval. A
+    supplement round counts in the phase that asked for it."""
+    def first(action: str) -> datetime | None:
+        return next((e.at for e in events if e.action == action), None)
+
+    def last(action: str) -> datetime | None:
+        return next((e.at for e in reversed(events) if e.action == action), None)
+
+    submitted = first(f"filing.{Event.SUBMIT.value}")
+    forwarded = last(f"filing.{Event.FORWARD.value}")
+    completed = last(f"filing.{Event.COMPLETE_ASSESSMENT.value}")
+    approved = last(f"filing.{Event.APPROVE.value}") or last(f"filing.{Event.APPROVE_REGISTRATION.value}")
+    if submitted is None or approved is None:
+        return None
+
+    def days(a: datetime, b: datetime) -> float:
+        return round((b - a).total_seconds() / 86400, 2)
+
+    out = {"total": days(submitted, approved)}
+    if forwarded is not None and completed is not None:
+        out |= {"provincial_review": days(submitted, forwarded), "technical_assessment": days(forwarded, completed),
+                "central_review": days(completed, approved)}
+    else:
+        out["provincial_review"] = days(submitted, approved)
+    return out
 
 
 def announce(db: Engine, *, batch_id: str) -> int:

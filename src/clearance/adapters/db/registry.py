@@ -64,6 +64,7 @@ def _row(entry: Entry, now: datetime) -> dict[str, Any]:
         "rd_mode": entry.rd_mode.value if entry.rd_mode else None,
         "data_type": entry.data_type.value if entry.data_type else None,
         "scope": entry.scope.value if entry.scope else None, "report_sha256": entry.report_sha256,
+        "phase_days": entry.phase_days,
         "report_url": entry.report_url, "note": entry.note, "dedupe_key": _dedupe_key(entry),
         "search_text": search_text(entry), "created_at": now, "updated_at": now,
     }
@@ -72,7 +73,7 @@ def _row(entry: Entry, now: datetime) -> dict[str, Any]:
 _ENTRY_COLS = [E.c[n] for n in ("id", "kind", "seq", "province", "province_derived", "model_name", "entity_zh",
                                 "entity_en", "number", "day", "date_precision", "status", "batch", "source",
                                 "rd_mode", "data_type", "scope", "report_sha256", "report_url", "note",
-                                "sort_date")]
+                                "sort_date", "phase_days")]
 
 
 def _entry(m: Any, history: Sequence[StatusChange] = ()) -> Entry:
@@ -81,7 +82,8 @@ def _entry(m: Any, history: Sequence[StatusChange] = ()) -> Entry:
                  entity_zh=m["entity_zh"], entity_en=m["entity_en"], number=m["number"], date=m["day"],
                  date_precision=m["date_precision"], status=m["status"], history=tuple(history),
                  batch=m["batch"], source=m["source"], rd_mode=m["rd_mode"], data_type=m["data_type"],
-                 scope=m["scope"], report_sha256=m["report_sha256"], report_url=m["report_url"], note=m["note"])
+                 scope=m["scope"], report_sha256=m["report_sha256"], report_url=m["report_url"], note=m["note"],
+                 phase_days=m["phase_days"])
 
 
 def _read(engine: Engine) -> Connection:
@@ -310,3 +312,10 @@ def grouped_counts(engine: Engine, query: RegistryQuery | None = None) -> Groupe
         return GroupedCounts(by_day, group(E.c.province), group(E.c.month), group(E.c.kind), group(E.c.status),
                              group(E.c.rd_mode), group(E.c.data_type), group(E.c.scope), group(E.c.source),
                              batch_days)
+
+
+def phase_days(engine: Engine) -> list[dict[str, float]]:
+    """The phase durations of every entry approved inside Clearance (published or not since)."""
+    with _read(engine) as conn:
+        rows = conn.execute(select(E.c.phase_days).where(E.c.phase_days.is_not(None))).all()
+    return [r[0] for r in rows if r[0]]

@@ -154,6 +154,7 @@ registry_entries = Table(
     Column("data_type", String(20)),
     Column("scope", String(20)),
     Column("report_sha256", String(64)),
+    Column("phase_days", JSON),
     Column("report_url", String(500)),
     Column("note", Text),
     Column("dedupe_key", String(700), nullable=False),

@@ -106,6 +106,9 @@ class Entry(BaseModel):
     report_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     report_url: str | None = None
     note: str | None = None
+    # days spent in each phase, for entries approved inside Clearance (imported lists carry no
+    # submission dates): provincial_review, technical_assessment, central_review, total
+    phase_days: dict[str, float] | None = None
 
     @field_validator("province")
     @classmethod

@@ -89,3 +89,43 @@ def labelled(counts: Mapping[str | None, int], labels: Mapping[str, tuple[str, s
 
 def total(rows: Sequence[Count]) -> int:
     return sum(c.count for c in rows)
+
+
+PHASES: tuple[str, ...] = ("provincial_review", "technical_assessment", "central_review", "total")
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Days spent in one phase across approved filings: median and spread."""
+
+    phase: str
+    n: int
+    median: float
+    p25: float
+    p75: float
+    low: float
+    high: float
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    # linear interpolation between closest ranks (numpy's default), exact for small n
+    pos = (len(sorted_values) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def durations(rows: Iterable[Mapping[str, float]]) -> list[Spread]:
+    """Per phase, over the entries that have it (a registration has no technical assessment)."""
+    by_phase: dict[str, list[float]] = {p: [] for p in PHASES}
+    for r in rows:
+        for p in PHASES:
+            if p in r:
+                by_phase[p].append(float(r[p]))
+    out = []
+    for p in PHASES:
+        v = sorted(by_phase[p])
+        if v:
+            out.append(Spread(p, len(v), round(_quantile(v, 0.5), 2), round(_quantile(v, 0.25), 2),
+                              round(_quantile(v, 0.75), 2), round(v[0], 2), round(v[-1], 2)))
+    return out

@@ -98,7 +98,7 @@ def statistics(web: Web, fmt: str, lang: str) -> Cached:
     if fmt == "json":
         return Cached(sc.dump(statistics_v1(s)), JSON)
     if fmt == "csv":
-        return Cached(sc.counts_csv(_series(s), s.cumulative), CSV, headers=_csv_headers("statistics"))
+        return Cached(sc.counts_csv(_series(s), s.cumulative, s.durations), CSV, headers=_csv_headers("statistics"))
 
     def t(key: str) -> str:
         return i18n.t(key, lang)
@@ -126,4 +126,7 @@ def statistics_v1(s: svc.Statistics) -> sc.StatisticsV1:
                            by_province=sc.counts_v1(s.by_province), by_month=sc.counts_v1(s.by_month),
                            by_kind=sc.counts_v1(s.by_kind), by_status=sc.counts_v1(s.by_status),
                            by_rd_mode=sc.counts_v1(s.by_rd_mode), by_data_type=sc.counts_v1(s.by_data_type),
-                           by_scope=sc.counts_v1(s.by_scope), by_source=sc.counts_v1(s.by_source))
+                           by_scope=sc.counts_v1(s.by_scope), by_source=sc.counts_v1(s.by_source),
+                           submission_to_approval=[sc.SpreadV1(phase=d.phase, n=d.n, median_days=d.median,
+                                                               p25_days=d.p25, p75_days=d.p75, min_days=d.low,
+                                                               max_days=d.high) for d in s.durations])

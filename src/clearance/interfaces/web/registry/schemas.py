@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from clearance.domain.registry.entries import Batch, Entry
-from clearance.domain.registry.stats import Count, CumulativePoint
+from clearance.domain.registry.stats import Count, CumulativePoint, Spread
 from clearance.interfaces.web import urls
 
 SCHEMA = "clearance.registry/v1"
@@ -96,6 +96,16 @@ class CumulativeV1(BaseModel):
     batches: list[str]
 
 
+class SpreadV1(BaseModel):
+    phase: str
+    n: int
+    median_days: float
+    p25_days: float
+    p75_days: float
+    min_days: float
+    max_days: float
+
+
 class StatisticsV1(BaseModel):
     schema_: str = Field(default=SCHEMA, serialization_alias="schema")
     total: int
@@ -108,7 +118,8 @@ class StatisticsV1(BaseModel):
     by_data_type: list[CountV1]
     by_scope: list[CountV1]
     by_source: list[CountV1]
-    submission_to_approval: None = None   # filled once the filing service approves filings in Clearance
+    # days per review phase over filings approved inside Clearance (imported lists have no dates)
+    submission_to_approval: list[SpreadV1] = Field(default_factory=list)
 
 
 def entry_v1(e: Entry) -> EntryV1:
@@ -165,7 +176,8 @@ def entries_csv(entries: Iterable[Entry]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode()
 
 
-def counts_csv(series: Iterable[tuple[str, Iterable[Count]]], cumulative: Sequence[CumulativePoint] = ()) -> bytes:
+def counts_csv(series: Iterable[tuple[str, Iterable[Count]]], cumulative: Sequence[CumulativePoint] = (),
+               durations: Sequence[Spread] = ()) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(("series", "key", "label_zh", "label_en", "count", "total"))
@@ -174,6 +186,10 @@ def counts_csv(series: Iterable[tuple[str, Iterable[Count]]], cumulative: Sequen
     for name, rows in series:
         for c in rows:
             w.writerow((name, c.key, c.label_zh, c.label_en, c.count, ""))
+    # time from submission to approval: one row per phase and statistic; "total" holds n
+    for d in durations:
+        for stat, value in (("median", d.median), ("p25", d.p25), ("p75", d.p75), ("min", d.low), ("max", d.high)):
+            w.writerow(("duration_days", f"{d.phase}:{stat}", "", "", value, d.n))
     return ("\ufeff" + buf.getvalue()).encode()
 
 
