@@ -356,3 +356,17 @@ def finalise(db: Engine, run_id: str) -> Report:
     report = build_report(db, run_id)
     repo.set_report(db, run_id, sha256=report.sha256(), decision=str(report.summary.decision))
     return report
+
+
+def public_summary(db: Engine, sha256: str) -> Report | None:
+    """What the public registry may show of an assessment, found by its report hash: decision,
+    gates with intervals, clauses, bank and judge identities. Never the items (the test
+    questions and the model's answers stay confidential) nor the endpoint's address."""
+    record = repo.find_by_report_sha256(db, sha256)
+    if record is None:
+        return None
+    report = build_report(db, record.id, include_items=False)
+    # judge arguments can name a regulator's internal judge endpoint: names only
+    plan = {k: report.plan[k] for k in ("name", "standard", "seed", "samples", "gates") if k in report.plan}
+    return report.model_copy(update={"endpoint": {"model": record.endpoint.get("model")}, "plan": plan,
+                                     "judges": [{"name": j["name"]} for j in report.judges]})

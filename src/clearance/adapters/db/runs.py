@@ -221,3 +221,9 @@ def load_bank_version(engine: Engine, sha256: str) -> tuple[str, list[dict[str, 
         row = conn.execute(select(bank_versions.c.name, bank_versions.c["items"])
                            .where(bank_versions.c.sha256 == sha256)).first()
     return None if row is None else (row[0], row[1])
+
+
+def find_by_report_sha256(engine: Engine, sha256: str) -> RunRecord | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(runs).where(runs.c.report_sha256 == sha256)).first()
+    return None if row is None else _record(row)

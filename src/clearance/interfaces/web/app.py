@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from clearance import __version__
-from clearance.interfaces.web import urls
+from clearance.interfaces.web import reports, urls
 from clearance.interfaces.web.cache import ResponseCache
 from clearance.interfaces.web.registry import api as registry_api
 from clearance.interfaces.web.registry import pages as registry_pages
@@ -49,6 +49,7 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
                         templates=make_templates())
     app.include_router(registry_pages.router)
     app.include_router(registry_api.router)
+    app.include_router(reports.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

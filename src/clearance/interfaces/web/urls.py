@@ -92,3 +92,11 @@ def split_format(ref: str) -> tuple[str, str]:
 def with_lang(path: str, lang: str) -> str:
     sep = "&" if "?" in path else "?"
     return f"{path}{sep}lang={lang}"
+
+
+REPORT = "/reports/{ref}"
+
+
+def report(sha256: str, fmt: str = "html") -> str:
+    """The public summary of an assessment report, by the hash the registry shows."""
+    return f"/reports/{sha256}{_suffix(fmt)}"
