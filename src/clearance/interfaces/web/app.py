@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from clearance import __version__
 from clearance.interfaces.web import reports, urls
 from clearance.interfaces.web.cache import ResponseCache
+from clearance.interfaces.web.filings import api as filings_api
 from clearance.interfaces.web.registry import api as registry_api
 from clearance.interfaces.web.registry import pages as registry_pages
 from clearance.interfaces.web.state import Web, make_templates
@@ -50,6 +51,7 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
     app.include_router(registry_pages.router)
     app.include_router(registry_api.router)
     app.include_router(reports.router)
+    app.include_router(filings_api.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
