@@ -159,9 +159,10 @@ def test_a_provider_guessing_another_organisations_id_gets_404(world: World, cli
 def test_a_reviewer_of_another_province_gets_404(world: World, client: TestClient) -> None:
     f = to_provincial_review(world)
     other = token(world, "s@example.cn", "provincial_reviewer", province=SHANGHAI)
-    refused(world, lambda: client.get(f"{API}/{f.id}", headers=auth(other)), 404)
-    refused(world, lambda: client.post(f"{API}/{f.id}/events", headers=auth(other), json={"event": "forward"}), 404)
-    refused(world, lambda: client.get(f"{API}/{f.id}/timeline", headers=auth(other)), 404)
+    for attempt in (lambda: client.get(f"{API}/{f.id}", headers=auth(other)),
+                    lambda: client.post(f"{API}/{f.id}/events", headers=auth(other), json={"event": "forward"}),
+                    lambda: client.get(f"{API}/{f.id}/timeline", headers=auth(other))):
+        assert refused(world, attempt, 404)["error"] == "not_found"
 
 
 # -- writing ---------------------------------------------------------------------------------------

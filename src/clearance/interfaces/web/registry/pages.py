@@ -71,9 +71,25 @@ def _list_route(fmt: str) -> Callable[..., object]:
     return handler
 
 
-for _fmt in urls.FORMATS:
-    router.add_api_route(urls.REGISTRY + ("" if _fmt == "html" else f".{_fmt}"), _list_route(_fmt),
-                         methods=["GET"], include_in_schema=False)
+def _add_formats(path: str, route: Callable[[str], Callable[..., object]]) -> None:
+    """The page and its .json/.csv twins: one route per format from the same handler factory."""
+    for fmt in urls.FORMATS:
+        router.add_api_route(path + ("" if fmt == "html" else f".{fmt}"), route(fmt), methods=["GET"],
+                             include_in_schema=False)
+
+
+def _whole_page_route(name: str, make: Callable[[Web, str, str], Cached]) -> Callable[[str], Callable[..., object]]:
+    """Handlers for a page that takes no query: cached per format (and language for HTML)."""
+    def route(fmt: str) -> Callable[..., object]:
+        async def handler(request: Request, web: WebState, lang: Lang) -> Response:
+            key = _key(name, fmt, lang if fmt == "html" else "")
+            return await respond(request, web, key, lambda: make(web, fmt, lang))
+        handler.__name__ = f"{name}_{fmt}"
+        return handler
+    return route
+
+
+_add_formats(urls.REGISTRY, _list_route)
 
 
 @router.get(urls.ENTRY, include_in_schema=False)
@@ -91,17 +107,7 @@ async def batch_feed(request: Request, web: WebState) -> Response:
     return await respond(request, web, _key("feed", base), lambda: feed.atom(web, base))
 
 
-def _batches_route(fmt: str) -> Callable[..., object]:
-    async def handler(request: Request, web: WebState, lang: Lang) -> Response:
-        key = _key("batches", fmt, lang if fmt == "html" else "")
-        return await respond(request, web, key, lambda: build.batches(web, fmt, lang))
-    handler.__name__ = f"batches_{fmt}"
-    return handler
-
-
-for _fmt in urls.FORMATS:
-    router.add_api_route(urls.BATCHES + ("" if _fmt == "html" else f".{_fmt}"), _batches_route(_fmt),
-                         methods=["GET"], include_in_schema=False)
+_add_formats(urls.BATCHES, _whole_page_route("batches", build.batches))
 
 
 @router.get(urls.BATCH, include_in_schema=False)
@@ -115,14 +121,4 @@ async def batch_page(ref: str, request: Request, web: WebState, lang: Lang) -> R
     return await respond(request, web, key, lambda: build.batch(web, key_, query, fmt, lang))
 
 
-def _stats_route(fmt: str) -> Callable[..., object]:
-    async def handler(request: Request, web: WebState, lang: Lang) -> Response:
-        key = _key("statistics", fmt, lang if fmt == "html" else "")
-        return await respond(request, web, key, lambda: build.statistics(web, fmt, lang))
-    handler.__name__ = f"statistics_{fmt}"
-    return handler
-
-
-for _fmt in urls.FORMATS:
-    router.add_api_route(urls.STATISTICS + ("" if _fmt == "html" else f".{_fmt}"), _stats_route(_fmt),
-                         methods=["GET"], include_in_schema=False)
+_add_formats(urls.STATISTICS, _whole_page_route("statistics", build.statistics))
