@@ -3,7 +3,9 @@
 PostgreSQL: CLEARANCE_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 When it is unreachable the PostgreSQL cases are skipped, unless CLEARANCE_REQUIRE_POSTGRES=1
 (set by .ci/run), where they fail: CI must not go green by skipping half the suite.
-Each xdist worker gets its own schema, dropped and recreated per test.
+Each xdist worker gets its own schema, dropped and recreated per test; two test runs on one
+machine at once (several people, or parallel agents) keep apart by setting distinct
+CLEARANCE_TEST_SCHEMA_PREFIX values.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ PG_URL = os.environ.get("CLEARANCE_TEST_POSTGRES_URL", "postgresql+psycopg://pos
 
 
 def _pg_engine(worker: str) -> Engine:
-    schema = f"t_{worker}"
+    schema = f"t_{os.environ.get('CLEARANCE_TEST_SCHEMA_PREFIX', '')}{worker}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -154,6 +154,12 @@ def create_token(db: Engine, *, actor: Actor, name: str, scopes: list[str],
     return token, rec
 
 
+def list_tokens(db: Engine, *, actor: Actor) -> list[repo.TokenRecord]:
+    """The actor's own API tokens, newest first (their text is never shown again)."""
+    with db.connect() as conn:
+        return repo.tokens_of(conn, actor.id)
+
+
 def verify_token(db: Engine, *, token: str, scope: str | None = None) -> Actor:
     now = _now()
     with db.begin() as conn:  # not audited: a use, not a change
@@ -217,8 +223,71 @@ def change_access(db: Engine, *, actor: Actor, user_id: str, role: str | None = 
         if after != before:
             repo.update_user(conn, user_id, role=after["role"], province=after["province"],
                              organisation_id=after["organisation"], active=after["active"])
+            # a permission change takes effect at once: the user logs in again under the new role
+            repo.delete_sessions_of(conn, user_id)
             audit_log.append(conn, actor=actor.id, action="user.access_changed", object_type="user",
                              object_id=user_id, before=before, after=after)
         updated = repo.get_user(conn, user_id)
     assert updated is not None
     return updated
+
+
+# Browser sessions. Idle sessions end after SESSION_IDLE, every session after SESSION_MAX: a
+# reviewer's unattended browser does not stay able to approve models overnight.
+SESSION_IDLE = timedelta(hours=2)
+SESSION_MAX = timedelta(hours=12)
+# last_seen_at is written at most this often, so page views are not each a database write.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    actor: Actor
+    email: str
+    csrf_token: str
+
+
+def start_session(db: Engine, *, user: repo.UserRecord, now: datetime | None = None) -> tuple[str, WebSession]:
+    """A new browser session for a user who has just authenticated. Returns the cookie value
+    (shown once; only its SHA-256 is stored) and the session."""
+    at = now or _now()
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    with audit_log.writing(db) as conn:
+        repo.insert_session(conn, token_sha256=token_digest(token), user_id=user.id, csrf_token=csrf,
+                            created_at=at, last_seen_at=at, expires_at=at + SESSION_MAX)
+    return token, WebSession(actor=actor_for(user), email=user.email, csrf_token=csrf)
+
+
+def session(db: Engine, *, token: str, now: datetime | None = None) -> WebSession | None:
+    """The session a cookie names, or None when it is unknown, expired, idle too long or its
+    account is disabled."""
+    if not token or len(token) > 100:
+        return None
+    at = now or _now()
+    digest = token_digest(token)
+    with db.begin() as conn:
+        rec = repo.session_by_digest(conn, digest)
+        if rec is None:
+            return None
+        if rec.expires_at <= at or rec.last_seen_at + SESSION_IDLE <= at:
+            repo.delete_session(conn, digest)
+            return None
+        user = repo.get_user(conn, rec.user_id)
+        if user is None or not user.active:
+            repo.delete_session(conn, digest)
+            return None
+        if at - rec.last_seen_at >= _TOUCH_EVERY:
+            repo.touch_session(conn, digest, at)
+    return WebSession(actor=actor_for(user), email=user.email, csrf_token=rec.csrf_token)
+
+
+def end_session(db: Engine, *, token: str) -> None:
+    """Log out: the session row goes, so the cookie is worthless even if it was copied."""
+    digest = token_digest(token)
+    with audit_log.writing(db) as conn:
+        rec = repo.session_by_digest(conn, digest)
+        if rec is None:
+            return
+        repo.delete_session(conn, digest)
+        audit_log.append(conn, actor=rec.user_id, action="logout", object_type="user", object_id=rec.user_id)

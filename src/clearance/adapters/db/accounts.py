@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from clearance.adapters.db.tables_filings import api_tokens, login_failures, users
+from clearance.adapters.db.tables_filings import api_tokens, login_failures, users, web_sessions
 from clearance.domain.filings.workflow import Role
 
 
@@ -107,3 +107,46 @@ def touch_token(conn: Connection, token_id: str, at: datetime) -> None:
 
 def update_user(conn: Connection, user_id: str, **values: Any) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    token_sha256: str
+    user_id: str
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+def insert_session(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(web_sessions).values(**values))
+
+
+def session_by_digest(conn: Connection, digest: str) -> SessionRecord | None:
+    row = conn.execute(select(web_sessions).where(web_sessions.c.token_sha256 == digest)).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return SessionRecord(token_sha256=m["token_sha256"], user_id=m["user_id"], csrf_token=m["csrf_token"],
+                         created_at=_utc(m["created_at"]) or datetime.now(UTC),
+                         last_seen_at=_utc(m["last_seen_at"]) or datetime.now(UTC),
+                         expires_at=_utc(m["expires_at"]) or datetime.now(UTC))
+
+
+def touch_session(conn: Connection, digest: str, at: datetime) -> None:
+    conn.execute(update(web_sessions).where(web_sessions.c.token_sha256 == digest).values(last_seen_at=at))
+
+
+def delete_session(conn: Connection, digest: str) -> None:
+    conn.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == digest))
+
+
+def delete_sessions_of(conn: Connection, user_id: str) -> int:
+    return conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount or 0
+
+
+def tokens_of(conn: Connection, user_id: str) -> list[TokenRecord]:
+    rows = conn.execute(select(api_tokens).where(api_tokens.c.user_id == user_id)
+                        .order_by(api_tokens.c.created_at.desc())).all()
+    return [_token(r._mapping) for r in rows]

@@ -72,6 +72,21 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True)),
 )
 
+# Browser sessions: the cookie carries a random token, the table only its SHA-256 (like API
+# tokens), so a database leak does not hand out logged-in sessions. The CSRF token is per session
+# (synchronizer token) and is not a secret from the database's point of view.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_web_sessions_user", web_sessions.c.user_id)
+
 filings = Table(
     "filings",
     metadata,

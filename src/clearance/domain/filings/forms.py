@@ -149,6 +149,11 @@ _REGISTRATION_FIELDS = ("model_name", "contact_name", "contact_phone", "function
                         "service_modes", "called_model_number")
 
 
+def form_fields(kind: FilingKind) -> tuple[str, ...]:
+    """The form fields a submission of this kind needs, in the order the form shows them."""
+    return _FILING_FIELDS if kind is FilingKind.FILING else _REGISTRATION_FIELDS
+
+
 def _empty(v: object) -> bool:
     return v is None or v == [] or v == ""
 

@@ -213,6 +213,11 @@ def fire(state: State, event: Event, actor: Actor, facts: Facts, reason: str | N
     return Decision(t, actor, reason.strip() if reason else None)
 
 
+def edge(state: State, event: Event) -> Transition | None:
+    """The table's edge for (state, event), if there is one (the UI asks whether a reason is due)."""
+    return _BY_EDGE.get((state, event))
+
+
 def available(state: State, actor: Actor, facts: Facts) -> list[Event]:
     """Events this actor may fire now (for the UI: only offer what would succeed)."""
     out = []

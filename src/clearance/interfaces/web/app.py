@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from clearance import __version__
@@ -17,7 +18,9 @@ from clearance.interfaces.web.cache import ResponseCache
 from clearance.interfaces.web.filings import api as filings_api
 from clearance.interfaces.web.registry import api as registry_api
 from clearance.interfaces.web.registry import pages as registry_pages
-from clearance.interfaces.web.state import Web, make_templates
+from clearance.interfaces.web.state import STATIC, Web, make_templates
+from clearance.interfaces.web.workspace import auth as workspace_auth
+from clearance.interfaces.web.workspace import filings as workspace_filings
 from clearance.services import registry as registry_service
 
 
@@ -52,6 +55,9 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
     app.include_router(registry_api.router)
     app.include_router(reports.router)
     app.include_router(filings_api.router)
+    app.include_router(workspace_auth.router)
+    app.include_router(workspace_filings.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

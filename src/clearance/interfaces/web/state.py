@@ -16,11 +16,16 @@ from clearance.interfaces.web import i18n, urls
 from clearance.interfaces.web.cache import ResponseCache
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 
 
 def make_templates() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                      extensions=["jinja2.ext.i18n"])
+    # Workspace pages pass the request's own `_`/`gettext` in the render context; these null
+    # callables only make templates compile and keep the registry's pages unaffected.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["urls"] = urls
     env.globals["fmt_number"] = i18n.number
     return env

@@ -1,0 +1,1 @@
+"""The signed-in workspace: providers, reviewers, assessors and administrators (issue 5)."""
