@@ -4,7 +4,7 @@ Message ids are the English text, so English needs no catalogue. The Chinese cat
 as source ``.po`` files under ``clearance/locale/zh_CN/LC_MESSAGES/`` — one file per area, so
 areas are translated and reviewed independently — and Babel compiles them in memory on first
 use: nothing binary is committed and no build step runs before tests or serving. Refresh the
-files with ``pybabel extract -F babel.cfg -o messages.pot src`` then ``pybabel update``
+files with ``pybabel extract -F babel.cfg -o messages.pot .`` then ``pybabel update``
 (docs/i18n.md); ``tests/web/test_catalogues.py`` fails when a marked string has no translation.
 
 The public registry keeps its small keyed message table (i18n.py); both negotiate the language
@@ -26,7 +26,7 @@ LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
 LOCALES = {"zh": "zh_CN"}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext name
+def N_(message: str) -> str:
     """Marks a string for extraction where it is defined; it is translated where it is shown."""
     return message
 

@@ -17,19 +17,16 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message
 
 from clearance.adapters.material_store import MaterialStore
 from clearance.domain.accounts import Scope
-from clearance.domain.filings import uploads
 from clearance.domain.filings.forms import MaterialType
 from clearance.domain.filings.records import Filing
 from clearance.domain.filings.workflow import Actor, IllegalTransition, State
 from clearance.domain.policy import Forbidden
 from clearance.interfaces.web.filings import schemas as sc
 from clearance.interfaces.web.state import WebState
+from clearance.interfaces.web.upload_body import BadUpload, TooLarge, read_capped
 from clearance.services import accounts, review
 from clearance.services import filings as filing_service
 from clearance.services.errors import InvalidInput, InvalidToken, NotFound
@@ -39,10 +36,6 @@ FILING = API + "/{filing_id}"
 MATERIAL = FILING + "/materials/{material_type}"
 EVENTS = FILING + "/events"
 TIMELINE = FILING + "/timeline"
-
-# Room for the multipart envelope (boundaries, part headers, a long UTF-8 file name) on top of a
-# material's own size limit, so a file exactly at the limit is still accepted.
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 class ApiError(Exception):
@@ -192,54 +185,8 @@ _MULTIPART: dict[str, Any] = {"requestBody": {"required": True, "content": {"mul
     "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 
 
-class _TooLarge(Exception):
-    """Raised from inside the body stream to abort the multipart parser mid-upload."""
-
-
-def _too_large(material_type: MaterialType, limit: int) -> ApiError:
-    size = f"{limit / uploads.MB:g} MB" if limit >= uploads.MB else f"{limit / 1024:g} KB"
-    return ApiError(413, "too_large", f"a {material_type.value} upload is limited to {size}",
-                    fields={material_type.value: f"larger than {size}"})
-
-
-async def _read_capped(request: Request, material_type: MaterialType) -> tuple[str, bytes, str | None]:
-    """The uploaded file (name, content, declared type). The body is refused as soon as it
-    outgrows the material's limit: a declared length is checked before anything is read, and
-    the received bytes are counted while the multipart parser spools them to a temporary file,
-    so an oversize or lying client is stopped early and never read in full. A file within the
-    limit is read into memory once, because the service checks and stores bytes."""
-    limit = uploads.RULES[material_type].max_bytes
-    cap = limit + MULTIPART_OVERHEAD
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise _too_large(material_type, limit)
-    received = 0
-
-    async def counted() -> Message:
-        nonlocal received
-        message = await request.receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > cap:
-                raise _TooLarge
-        return message
-
-    try:
-        form = await Request(request.scope, counted).form(max_files=1, max_fields=10)
-    except _TooLarge:
-        raise _too_large(material_type, limit) from None
-    except StarletteHTTPException as exc:  # a malformed multipart body
-        raise ApiError(400, "invalid_input", str(exc.detail)) from None
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ApiError(422, "invalid_input", "send the material as multipart/form-data with a file field "
-                           "'file'", fields={"file": "required"})
-        if upload.size is not None and upload.size > limit:
-            raise _too_large(material_type, limit)
-        return upload.filename or "", await upload.read(), upload.content_type
-    finally:
-        await form.close()  # removes the spooled temporary files, whatever was sent
+def _too_large(exc: TooLarge, material_type: MaterialType) -> ApiError:
+    return ApiError(413, "too_large", str(exc), fields={material_type.value: f"larger than {exc.size_text}"})
 
 
 @router.post(MATERIAL, response_model=sc.FilingPublic, status_code=201, openapi_extra=_MULTIPART,
@@ -248,11 +195,16 @@ async def upload_material(filing_id: str, material_type: MaterialType, request: 
                           actor: Writer, store: Store) -> sc.FilingPublic:
     """Upload one material (multipart field ``file``). Type and content are checked by the
     service (the content decides, not the name); a refused upload stores nothing."""
-    filename, content, declared_type = await _read_capped(request, material_type)
+    try:
+        up = await read_capped(request, material_type)
+    except TooLarge as exc:
+        raise _too_large(exc, material_type) from None
+    except BadUpload as exc:
+        raise ApiError(422, "invalid_input", str(exc), fields={"file": "required"}) from None
     updated = await run_in_threadpool(
         filing_service.upload_material, web.engine, actor=actor, filing_id=filing_id,
-        material_type=material_type.value, filename=filename, content=content, declared_type=declared_type,
-        store=store)
+        material_type=material_type.value, filename=up.filename, content=up.content,
+        declared_type=up.declared_type, store=store)
     return _public(updated)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from clearance.domain.accounts import Scope
+from clearance.domain.accounts import LOCKOUT, MAX_FAILURES, WINDOW, Scope
 from clearance.interfaces.web import catalogues
 from clearance.interfaces.web.state import WebState
 from clearance.interfaces.web.workspace.common import (
@@ -38,7 +38,9 @@ def _login_page(request: Request, web: WebState, *, next_url: str, email: str = 
                 status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
     resp = render(web, request, "workspace/login.html", sess=None, status=status, next_url=next_url, email=email,
-                  error=error, login_csrf=token)
+                  error=error, login_csrf=token, max_failures=MAX_FAILURES,
+                  lockout_minutes=int(LOCKOUT.total_seconds() // 60),
+                  window_minutes=int(WINDOW.total_seconds() // 60))
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
                     secure=secure(request), path=LOGIN)
     return resp
@@ -46,7 +48,7 @@ def _login_page(request: Request, web: WebState, *, next_url: str, email: str = 
 
 @router.get(LOGIN)
 async def login_form(request: Request, web: WebState, sess: MaybeSession,
-                     next: Annotated[str | None, Query()] = None) -> Response:  # noqa: A002
+                     next: Annotated[str | None, Query()] = None) -> Response:
     if sess is not None:
         return see_other(safe_next(next))
     return _login_page(request, web, next_url=safe_next(next))

@@ -5,23 +5,35 @@ decided by the services through the policy module, exactly as for the JSON API."
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from clearance.domain.filings import uploads
 from clearance.domain.filings.forms import MATERIAL_LABELS, REQUIRED_MATERIALS, MaterialType
 from clearance.domain.filings.records import Filing
-from clearance.domain.filings.workflow import Event, FilingKind, IllegalTransition, Role, State, available, edge
+from clearance.domain.filings.workflow import (
+    Event,
+    FilingKind,
+    IllegalTransition,
+    Role,
+    State,
+    available,
+    edge,
+)
 from clearance.domain.policy import Action, allowed
 from clearance.interfaces.web import catalogues
 from clearance.interfaces.web.state import Web, WebState
+from clearance.interfaces.web.upload_body import BadUpload, TooLarge, read_capped
 from clearance.interfaces.web.workspace import form_fields, labels
 from clearance.interfaces.web.workspace.common import (
+    CSRF_FIELD,
     Session,
+    StaleForm,
     checked_form,
     lang_of,
     render,
@@ -133,30 +145,33 @@ async def save_form(filing_id: str, request: Request, web: WebState, sess: Sessi
     return see_other(filing_url(filing_id) + "?saved=1")
 
 
-@router.post(FILING + "/materials")
-async def upload(filing_id: str, request: Request, web: WebState, sess: Session) -> Response:
+@router.post(FILING + "/materials/{material_type}")
+async def upload(filing_id: str, material_type: str, request: Request, web: WebState, sess: Session) -> Response:
+    """One form per material, so the material's own size limit is known before the body is
+    read (upload_body.read_capped); the CSRF token travels in the same multipart body."""
     _ = catalogues.Translator(lang_of(request))
-    # The declared length is checked before the body is read: an oversize upload is refused
-    # without being received. The service checks the exact size and the content again.
-    largest = max(r.max_bytes for r in uploads.RULES.values())
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > largest + 64 * 1024:
-        f = await run_in_threadpool(filing_service.get_filing, web.engine, actor=sess.actor, filing_id=filing_id)
-        return filing_page(web, request, sess, f, status=413, errors={
-            "material": _("The file is larger than any material may be (%(mb)d MB). Nothing was uploaded.",
-                          mb=largest // uploads.MB)})
-    form = await checked_form(request, sess)
-    mtype = text(form, "material_type")
-    file = form.get("file")
     f = await run_in_threadpool(filing_service.get_filing, web.engine, actor=sess.actor, filing_id=filing_id)
-    if not isinstance(file, UploadFile) or not file.filename:
-        return filing_page(web, request, sess, f, status=422,
-                           errors={"material": _("Choose a file to upload.")})
-    content = await file.read()
+    try:
+        mtype = MaterialType(material_type)
+    except ValueError:
+        raise InvalidInput({"material_type": "one of " + ", ".join(m.value for m in MaterialType)}) from None
+    try:
+        up = await read_capped(request, mtype)
+    except TooLarge as exc:
+        return filing_page(web, request, sess, f, status=413, errors={
+            "material": _("The file is larger than this material may be (%(size)s). Nothing was uploaded.",
+                          size=exc.size_text)})
+    except BadUpload:
+        return filing_page(web, request, sess, f, status=422, errors={"material": _("Choose a file to upload.")})
+    sent = up.fields.get(CSRF_FIELD, "")
+    if not sent or not secrets.compare_digest(sent, sess.csrf_token):
+        raise StaleForm
+    if not up.filename:
+        return filing_page(web, request, sess, f, status=422, errors={"material": _("Choose a file to upload.")})
     try:
         await run_in_threadpool(filing_service.upload_material, web.engine, actor=sess.actor, filing_id=filing_id,
-                                material_type=mtype, filename=file.filename, content=content,
-                                declared_type=file.content_type, store=_store(request))
+                                material_type=mtype.value, filename=up.filename, content=up.content,
+                                declared_type=up.declared_type, store=_store(request))
     except InvalidInput as exc:
         return filing_page(web, request, sess, f, status=422,
                            errors={"material": "; ".join(exc.errors.values())})
@@ -167,8 +182,6 @@ async def upload(filing_id: str, request: Request, web: WebState, sess: Session)
 async def download(filing_id: str, material_id: int, web: WebState, sess: Session, request: Request) -> Response:
     d = await run_in_threadpool(filing_service.download_material, web.engine, actor=sess.actor,
                                 filing_id=filing_id, material_id=material_id, store=_store(request))
-    from urllib.parse import quote
-
     return Response(d.content, media_type=d.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(d.material.filename)}",
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"})
