@@ -48,3 +48,19 @@ def test_placeholders_survive_translation() -> None:
 def test_english_needs_no_catalogue_and_chinese_is_compiled_from_the_po_files() -> None:
     assert catalogues.Translator("en")("Draft") == "Draft"
     assert catalogues.Translator("zh")("Draft") == "草稿"
+
+
+def test_a_string_in_two_areas_is_translated_the_same_way() -> None:
+    # the catalogues are merged into one; a string translated two ways would show whichever
+    # file happened to be merged last
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in catalogues.po_files("zh"):
+        with po.open("rb") as f:
+            for m in read_po(f):
+                if not m.id:
+                    continue
+                first = seen.setdefault(str(m.id), (str(m.string), po.name))
+                if first[0] != str(m.string):
+                    clashes.append(f"{m.id!r}: {first[1]} {first[0]!r} vs {po.name} {m.string!r}")
+    assert not clashes, "\n".join(clashes)

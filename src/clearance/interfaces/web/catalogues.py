@@ -7,8 +7,8 @@ use: nothing binary is committed and no build step runs before tests or serving.
 files with ``pybabel extract -F babel.cfg -o messages.pot .`` then ``pybabel update``
 (docs/i18n.md); ``tests/web/test_catalogues.py`` fails when a marked string has no translation.
 
-The public registry keeps its small keyed message table (i18n.py); both negotiate the language
-the same way (i18n.negotiate)."""
+The public registry's templates name messages by key; i18n.py maps the keys to English ids
+translated from ``registry.po``. Both negotiate the language the same way (i18n.negotiate)."""
 
 from __future__ import annotations
 
