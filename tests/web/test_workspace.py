@@ -323,3 +323,23 @@ def test_another_provinces_reviewer_sees_a_404_like_a_missing_filing(site: Site)
     assert seen.status_code == missing.status_code == 404
     assert other.post(f"/filings/{fid}/events", {"event": "start_provincial_review"}).status_code == 404
     assert fid not in other.get("/filings").text
+
+
+def test_field_errors_are_written_for_people_in_their_language(site: Site) -> None:
+    b = site.browser("p@bj.cn", lang="zh")
+    fid = _new_filing(b)
+    resp = b.post(f"/filings/{fid}/form", {"concurrency": "很多", "accuracy_check_ratio": "2",
+                                           "endpoint.base_url": "api.example.cn", "endpoint.model": "m"},
+                  headers={"Accept": "application/json"})
+    assert resp.json()["errors"] == {"concurrency": "请输入整数，例如 2000。", "accuracy_check_ratio": "请输入不大于 1 的数。",
+                                     "endpoint.base_url": "请输入以 http:// 或 https:// 开头的地址。"}
+    page = b.get(f"/filings/{fid}").text
+    assert "110000" not in page and "北京市" in page  # provinces by name, not code
+
+
+def test_messages_the_domain_writes_itself_pass_through() -> None:
+    from clearance.interfaces.web.catalogues import Translator
+    from clearance.interfaces.web.workspace.field_messages import humane
+
+    assert humane("'ABC' is not a valid filing number", Translator("en")) == "'ABC' is not a valid filing number"
+    assert humane("Input should be greater than or equal to 0", Translator("en")) == "Enter 0 or more."

@@ -41,6 +41,7 @@ from clearance.interfaces.web.workspace.common import (
     text,
 )
 from clearance.interfaces.web.workspace.errors import PageErrors
+from clearance.interfaces.web.workspace.field_messages import translate_errors
 from clearance.services import filings as filing_service
 from clearance.services import review
 from clearance.services.accounts import WebSession
@@ -134,10 +135,10 @@ async def save_form(filing_id: str, request: Request, web: WebState, sess: Sessi
         updated = await run_in_threadpool(filing_service.update_draft, web.engine, actor=sess.actor,
                                           filing_id=filing_id, changes=changes)
     except InvalidInput as exc:
+        errors = translate_errors(exc.errors, lang_of(request))
         if _wants_json(request):
-            return JSONResponse({"saved": False, "errors": exc.errors}, status_code=422)
-        raw = {k: v for k, v in changes.items()}
-        return filing_page(web, request, sess, f, status=422, errors=exc.errors, raw=raw,
+            return JSONResponse({"saved": False, "errors": errors}, status_code=422)
+        return filing_page(web, request, sess, f, status=422, errors=errors, raw=dict(changes),
                            notice=_("Nothing was saved: correct the marked fields."))
     if _wants_json(request):
         return JSONResponse({"saved": True, "updated_at": updated.updated_at.isoformat(),

@@ -4,6 +4,7 @@ The domain speaks in stable English identifiers; people read these."""
 from __future__ import annotations
 
 from clearance.domain.filings.forms import CorpusSource, DomainScope, Function, ServiceMode
+from clearance.domain.filings.organisations import province_for
 from clearance.domain.filings.workflow import Event, FilingKind, Role, State
 from clearance.interfaces.web.catalogues import N_
 
@@ -87,3 +88,14 @@ ACTIONS: dict[str, str] = {
 }
 
 STATES_BY_VALUE: dict[str, str] = {s.value: label for s, label in STATES.items()}
+
+
+def province_name(code: str | None, lang: str) -> str:
+    """"北京市" or "Beijing" for a GB/T 2260 code; the code itself if it is not one."""
+    if not code:
+        return "—"
+    try:
+        p = province_for(code)
+    except ValueError:
+        return code
+    return p.en if lang == "en" else p.zh
