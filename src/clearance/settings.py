@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
         default=None, description="Default bank folder; the starter banks shipped with Clearance when unset."
     )
     log_level: str = Field(default="INFO", description="Logging level for structured logs.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="Log lines on stderr: json (one object per line), text, or auto (json for "
+        "`clearance serve`, text for commands a person watches such as `clearance demo`).",
+    )
     registry_cache_seconds: float = Field(
         default=1.0, ge=0.0,
         description="How often (seconds) a web process re-reads the registry version to drop cached "

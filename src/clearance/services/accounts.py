@@ -63,14 +63,19 @@ def create_organisation(db: Engine, *, actor: Actor, data: dict[str, Any]) -> Or
 def create_user(db: Engine, *, actor: Actor, email: str, role: str, password: str,
                 province: str | None = None, organisation: str | None = None) -> repo.UserRecord:
     require(actor, Action.MANAGE_USERS)
+    # every problem at once, the password's included, so a form is corrected in one go
+    errors: dict[str, str] = {}
+    data: UserCreate | None = None
     try:
         data = UserCreate.model_validate({"email": email, "role": role, "province": province,
                                           "organisation": organisation})
     except ValidationError as exc:
-        raise InvalidInput.from_validation(exc) from None
+        errors = InvalidInput.from_validation(exc).errors
     problem = password_problem(password)
     if problem is not None:
-        raise InvalidInput({"password": problem})
+        errors["password"] = problem
+    if errors or data is None:
+        raise InvalidInput(errors)
     user_id = "usr_" + secrets.token_hex(8)
     password_hash = passwords.hash_password(password)  # slow on purpose: outside the transaction
     with audit_log.writing(db) as conn:
@@ -86,6 +91,29 @@ def create_user(db: Engine, *, actor: Actor, email: str, role: str, password: st
                                 "organisation": data.organisation})
         user = repo.get_user(conn, user_id)
     assert user is not None
+    return user
+
+
+def list_organisations(db: Engine, *, actor: Actor) -> list[Organisation]:
+    require(actor, Action.MANAGE_ORGANISATIONS)
+    with db.connect() as conn:
+        return filings_repo.list_organisations(conn)
+
+
+def list_users(db: Engine, *, actor: Actor) -> list[repo.UserRecord]:
+    """Every account, by email address (password hashes are in the records: interfaces show
+    the other fields only)."""
+    require(actor, Action.MANAGE_USERS)
+    with db.connect() as conn:
+        return repo.list_users(conn)
+
+
+def get_user(db: Engine, *, actor: Actor, user_id: str) -> repo.UserRecord:
+    require(actor, Action.MANAGE_USERS)
+    with db.connect() as conn:
+        user = repo.get_user(conn, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id!r}")
     return user
 
 

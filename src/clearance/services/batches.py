@@ -5,15 +5,16 @@ filings change in one transaction with their audit events."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from clearance.adapters.db import audit_log
 from clearance.adapters.db import filings as repo
-from clearance.domain.filings.records import Batch
+from clearance.domain.filings.records import Batch, Filing
 from clearance.domain.filings.workflow import Actor, Event, State, fire
-from clearance.domain.policy import Action, require
+from clearance.domain.policy import Action, list_scope, require
 from clearance.services import registry_feed
 from clearance.services.errors import InvalidInput, NotFound
 from clearance.services.review import facts
@@ -82,3 +83,29 @@ def get(db: Engine, *, actor: Actor, batch_id: str) -> Batch:
     if batch is None:
         raise NotFound(f"no batch {batch_id!r}")
     return batch
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the central reviewer's batches page shows: the batches (newest first), the filings
+    they hold, and the approved filings not yet in any batch (what a new batch can take)."""
+
+    drafts: list[Batch]
+    published: list[Batch]
+    candidates: list[Filing]
+    filings: dict[str, Filing]
+
+
+def overview(db: Engine, *, actor: Actor) -> Overview:
+    require(actor, Action.MANAGE_BATCHES)
+    with db.connect() as conn:
+        all_batches = repo.list_batches(conn)
+        approved = repo.list_filings(conn, list_scope(actor), State.APPROVED)
+        taken = repo.batched_filing_ids(conn, [f.id for f in approved]) if approved else set()
+        member_ids = {fid for b in all_batches for fid in b.filing_ids}
+        members = {fid: f for fid in member_ids if (f := repo.get_filing(conn, fid)) is not None}
+    candidates = sorted((f for f in approved if f.id not in taken),
+                        key=lambda f: (f.approved_on is None, f.approved_on, f.number or ""))
+    return Overview(drafts=[b for b in all_batches if b.status == "draft"],
+                    published=[b for b in all_batches if b.status != "draft"],
+                    candidates=candidates, filings=members)

@@ -65,6 +65,10 @@ def get_user(conn: Connection, user_id: str) -> UserRecord | None:
     return _user(row._mapping) if row is not None else None
 
 
+def list_users(conn: Connection) -> list[UserRecord]:
+    return [_user(r._mapping) for r in conn.execute(select(users).order_by(users.c.email)).all()]
+
+
 def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 

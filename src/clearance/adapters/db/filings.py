@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from clearance.adapters.db.tables_filings import (
     batch_filings,
@@ -42,6 +44,11 @@ def get_organisation(conn: Connection, org_id: str) -> Organisation | None:
     m = dict(row._mapping)
     m.pop("created_at")
     return Organisation.model_validate(m)
+
+
+def list_organisations(conn: Connection) -> list[Organisation]:
+    rows = conn.execute(select(organisations).order_by(organisations.c.name_zh, organisations.c.id)).all()
+    return [Organisation.model_validate({k: v for k, v in r._mapping.items() if k != "created_at"}) for r in rows]
 
 
 def organisation_by_credit_code(conn: Connection, code: str) -> str | None:
@@ -121,13 +128,28 @@ def insert_material(conn: Connection, **values: Any) -> int:
 
 def next_sequence(conn: Connection, kind: FilingKind, day: date) -> int:
     """The next number of this kind for the day, counted in the caller's transaction (so a
-    rolled-back approval does not use up a number)."""
+    rolled-back approval does not use up a number).
+
+    One upsert, so the day's first two approvals cannot both find no row and both insert it:
+    on PostgreSQL the second waits for the first's row and then increments it (INSERT ... ON
+    CONFLICT DO UPDATE either inserts or updates, atomically, even under READ COMMITTED); SQLite
+    has a single writer anyway and speaks the same syntax. Services also serialise audited
+    changes on the audit head, but the counter must not depend on every caller doing so."""
+    values = {"kind": kind.value, "day": day, "last": 1}
+    name = conn.dialect.name
+    if name in ("postgresql", "sqlite"):
+        ins = pg_insert(number_sequences) if name == "postgresql" else sqlite_insert(number_sequences)
+        stmt = ins.values(**values).on_conflict_do_update(
+            index_elements=[number_sequences.c.kind, number_sequences.c.day],
+            set_={"last": number_sequences.c.last + 1},
+        ).returning(number_sequences.c.last)
+        return int(conn.execute(stmt).scalar_one())
+    # another database: lock the row if it exists; a concurrent first insert of the day fails
+    # on the primary key and its transaction rolls back whole, to be retried
     where = (number_sequences.c.kind == kind.value, number_sequences.c.day == day)
     last = conn.execute(select(number_sequences.c.last).where(*where).with_for_update()).scalar()
     if last is None:
-        # a concurrent first approval of the day inserts the same key: one of the two fails
-        # on the primary key and rolls back whole, to be retried
-        conn.execute(insert(number_sequences).values(kind=kind.value, day=day, last=1))
+        conn.execute(insert(number_sequences).values(**values))
         return 1
     conn.execute(update(number_sequences).where(*where).values(last=last + 1))
     return int(last) + 1
@@ -158,6 +180,12 @@ def get_batch(conn: Connection, batch_id: str, *, for_update: bool = False) -> B
     return Batch(id=m["id"], title=m["title"], status=m["status"], created_by=m["created_by"],
                  created_at=_utc(m["created_at"]) or datetime.now(UTC), filing_ids=tuple(ids),
                  published_by=m["published_by"], published_at=_utc(m["published_at"]))
+
+
+def list_batches(conn: Connection) -> list[Batch]:
+    """Every batch, newest first, with its filings."""
+    ids = conn.execute(select(batches.c.id).order_by(batches.c.created_at.desc(), batches.c.id)).scalars().all()
+    return [b for b in (get_batch(conn, i) for i in ids) if b is not None]
 
 
 def mark_batch_published(conn: Connection, batch_id: str, by: str, now: datetime) -> None:

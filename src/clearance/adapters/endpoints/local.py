@@ -45,9 +45,9 @@ class LocalModelServer:
 
     def _generate(self, messages: list[dict[str, str]], max_tokens: int, temperature: float) -> dict[str, Any]:
         out = self._llm.create_chat_completion(
-            messages=messages,  # type: ignore[arg-type]  # llama_cpp's TypedDicts; plain dicts at run time
+            messages=messages,  # type: ignore[arg-type,unused-ignore]  # llama_cpp's TypedDicts; plain dicts at run time
             max_tokens=max_tokens, temperature=temperature, seed=0)
-        return dict(out)  # type: ignore[arg-type]  # non-streaming call returns one response dict
+        return dict(out)  # type: ignore[arg-type,unused-ignore]  # non-streaming call returns one response dict
 
     async def chat(self, request: web.Request) -> web.Response:
         try:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from clearance import __version__
-from clearance.interfaces.cli import assess, banks, judge, registry, serve
+from clearance.interfaces.cli import assess, banks, demo, judge, registry, serve
 from clearance.interfaces.cli.common import console, err_console, fail
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ from clearance.interfaces.cli import admin  # noqa: E402 - kept next to its regi
 
 app.add_typer(admin.app)
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("judge")(judge.judge)

@@ -14,11 +14,18 @@ def serve(
     access_log: Annotated[bool, typer.Option()] = False,
 ) -> None:
     """Serve the web application (the public registry; SQLite by default, CLEARANCE_DATABASE_URL for
-    PostgreSQL). The schema is migrated before the server starts."""
+    PostgreSQL). The schema is migrated before the server starts. Logs are JSON lines on stderr
+    (CLEARANCE_LOG_FORMAT=text for plain lines)."""
     import uvicorn
 
+    from clearance.interfaces import logging_setup
     from clearance.interfaces.cli.common import db
+    from clearance.settings import get_settings
 
+    settings = get_settings()
+    log_config = logging_setup.dict_config(logging_setup.resolve(settings.log_format, default="json"),
+                                           settings.log_level)
     db()   # migrate once here, not concurrently in every worker
+    # uvicorn applies the logging configuration in every worker process
     uvicorn.run("clearance.interfaces.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, access_log=access_log, log_level="warning")
+                workers=workers, access_log=access_log, log_config=log_config, log_level=None)

@@ -3,6 +3,7 @@ the filing service's pages and API later (issue 5) next to it."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +19,12 @@ from clearance.interfaces.web.cache import ResponseCache
 from clearance.interfaces.web.filings import api as filings_api
 from clearance.interfaces.web.registry import api as registry_api
 from clearance.interfaces.web.registry import pages as registry_pages
+from clearance.interfaces.web.request_log import RequestLog
 from clearance.interfaces.web.state import STATIC, Web, make_templates
+from clearance.interfaces.web.workspace import admin as workspace_admin
+from clearance.interfaces.web.workspace import assessment as workspace_assessment
 from clearance.interfaces.web.workspace import auth as workspace_auth
+from clearance.interfaces.web.workspace import batches as workspace_batches
 from clearance.interfaces.web.workspace import filings as workspace_filings
 from clearance.services import registry as registry_service
 
@@ -43,7 +48,11 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
         # otherwise showed as 30-80 ms stalls in the registry benchmark's p99.
         gc.collect()
         gc.freeze()
+        # assessments stopped by the last shutdown (or a crash) continue from their stored results
+        await asyncio.to_thread(app.state.web.runner.resume_unfinished)
         yield
+        # graceful: running assessments store what they have and are marked interrupted
+        await asyncio.to_thread(app.state.web.runner.shutdown)
         app.state.web.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(title="Clearance", version=__version__, docs_url="/api/docs", redoc_url=None,
@@ -57,7 +66,12 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
     app.include_router(filings_api.router)
     app.include_router(workspace_auth.router)
     app.include_router(workspace_filings.router)
+    app.include_router(workspace_assessment.router)
+    workspace_assessment.install(app.state.web)
+    app.include_router(workspace_batches.router)
+    app.include_router(workspace_admin.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(RequestLog)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from clearance.interfaces.web import i18n, urls
 from clearance.interfaces.web.cache import ResponseCache
+from clearance.services.assessment_runner import AssessmentRunner
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +45,11 @@ class Web:
     templates: Environment
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="registry-build"))
+    # phase 2's assessment runs, executed in this process (services/assessment_runner.py)
+    runner: AssessmentRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = AssessmentRunner(self.engine)
 
     @property
     def local_db(self) -> bool:

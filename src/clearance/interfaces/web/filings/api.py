@@ -36,6 +36,7 @@ FILING = API + "/{filing_id}"
 MATERIAL = FILING + "/materials/{material_type}"
 EVENTS = FILING + "/events"
 TIMELINE = FILING + "/timeline"
+CHANGE = FILING + "/change"
 
 
 class ApiError(Exception):
@@ -221,3 +222,13 @@ def timeline(filing_id: str, web: WebState, actor: Reader) -> sc.TimelineV1:
     """The filing's audit events, oldest first."""
     events = filing_service.timeline(web.engine, actor=actor, filing_id=filing_id)
     return sc.TimelineV1(filing_id=filing_id, events=[sc.TimelineEventPublic.of(e) for e in events])
+
+
+@router.post(CHANGE, response_model=sc.FilingPublic, status_code=201)
+def open_change_filing(filing_id: str, web: WebState, actor: Writer) -> sc.FilingPublic:
+    """After a major update of an approved, published or suspended model: a new draft linked
+    to this filing (``previous_filing_id``), its form copied as the starting point and no
+    materials (the update needs new ones, a new self-assessment above all). Only the filing
+    organisation's providers open one; 422 with ``fields.previous_filing_id`` when the filing
+    is not in a state a change filing follows."""
+    return _public(filing_service.open_change_filing(web.engine, actor=actor, previous_filing_id=filing_id))

@@ -61,9 +61,10 @@ def secure(request: Request) -> bool:
 
 
 async def optional_session(request: Request, web: WebState) -> accounts.WebSession | None:
-    cached = getattr(request.state, "session", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    # looked up once per request: the route's dependencies and the error pages share it
+    if hasattr(request.state, "session"):
+        cached: accounts.WebSession | None = request.state.session
+        return cached
     token = request.cookies.get(SESSION_COOKIE)
     sess = await run_in_threadpool(accounts.session, web.engine, token=token) if token else None
     request.state.session = sess

@@ -12,6 +12,7 @@ from clearance.interfaces.web.catalogues import N_, Translator
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Field required"), N_("This field is required.")),
+    (re.compile(r"^String should have at least 1 character"), N_("This field is required.")),
     (re.compile(r"^Input should be a valid integer"), N_("Enter a whole number, e.g. 2000.")),
     (re.compile(r"^Input should be a valid number"), N_("Enter a number, e.g. 0.25.")),
     (re.compile(r"^Input should be a valid boolean"), N_("Choose yes or no.")),

@@ -156,26 +156,28 @@ async def upload(filing_id: str, material_type: str, request: Request, web: WebS
         mtype = MaterialType(material_type)
     except ValueError:
         raise InvalidInput({"material_type": "one of " + ", ".join(m.value for m in MaterialType)}) from None
+    # every message names the material it is about: the page shows one message for all six forms
+    label = _.pick(MATERIAL_LABELS[mtype]) + ": "
     try:
         up = await read_capped(request, mtype)
     except TooLarge as exc:
         return filing_page(web, request, sess, f, status=413, errors={
-            "material": _("The file is larger than this material may be (%(size)s). Nothing was uploaded.",
-                          size=exc.size_text)})
+            "material": label + _("The file is larger than this material may be (%(size)s). Nothing was uploaded.",
+                                  size=exc.size_text)})
     except BadUpload:
-        return filing_page(web, request, sess, f, status=422, errors={"material": _("Choose a file to upload.")})
+        return filing_page(web, request, sess, f, status=422, errors={"material": label + _("Choose a file to upload.")})
     sent = up.fields.get(CSRF_FIELD, "")
     if not sent or not secrets.compare_digest(sent, sess.csrf_token):
         raise StaleForm
     if not up.filename:
-        return filing_page(web, request, sess, f, status=422, errors={"material": _("Choose a file to upload.")})
+        return filing_page(web, request, sess, f, status=422, errors={"material": label + _("Choose a file to upload.")})
     try:
         await run_in_threadpool(filing_service.upload_material, web.engine, actor=sess.actor, filing_id=filing_id,
                                 material_type=mtype.value, filename=up.filename, content=up.content,
                                 declared_type=up.declared_type, store=_store(request))
     except InvalidInput as exc:
         return filing_page(web, request, sess, f, status=422,
-                           errors={"material": "; ".join(exc.errors.values())})
+                           errors={"material": label + "; ".join(exc.errors.values())})
     return see_other(filing_url(filing_id) + "#materials")
 
 
