@@ -343,3 +343,16 @@ def test_messages_the_domain_writes_itself_pass_through() -> None:
 
     assert humane("'ABC' is not a valid filing number", Translator("en")) == "'ABC' is not a valid filing number"
     assert humane("Input should be greater than or equal to 0", Translator("en")) == "Enter 0 or more."
+
+
+def test_the_timeline_names_people_and_keeps_reviewers_anonymous_to_providers(site: Site) -> None:
+    p = site.browser("p@bj.cn", lang="en")
+    fid = _new_filing(p)
+    _complete(p, fid)
+    p.post(f"/filings/{fid}/events", {"event": "submit"})
+    r = site.browser("r@bj.gov.cn")
+    r.post(f"/filings/{fid}/events", {"event": "start_provincial_review"})
+    seen_by_reviewer, seen_by_provider = r.get(f"/filings/{fid}").text, p.get(f"/filings/{fid}").text
+    assert "r@bj.gov.cn" in seen_by_reviewer and "p@bj.cn" in seen_by_reviewer
+    assert "r@bj.gov.cn" not in seen_by_provider and "Provincial reviewer" in seen_by_provider
+    assert "p@bj.cn" in seen_by_provider and "usr_" not in seen_by_provider.split('id="timeline"')[1]

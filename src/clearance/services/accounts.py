@@ -124,6 +124,25 @@ class _Attempt:
     locked_until: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who an audit event or a signature names, as a page may show them."""
+
+    id: str
+    email: str
+    role: Role
+    organisation: str | None
+
+
+def people(db: Engine, ids: list[str]) -> dict[str, Person]:
+    """The user accounts among ``ids`` (audit actors may also be CLI operators or, for login
+    attempts, typed addresses; those are simply absent)."""
+    wanted = sorted({i for i in ids if i.startswith("usr_")})
+    with db.connect() as conn:
+        found = repo.users_by_ids(conn, wanted)
+    return {u.id: Person(u.id, u.email, u.role, u.organisation_id) for u in found}
+
+
 def authenticate(db: Engine, *, email: str, password: str, now: datetime | None = None) -> repo.UserRecord:
     """The user, or ``LoginRefused``. Failures are recorded (and audited) before the refusal is
     raised; while an account is locked its password is not even checked, so guessing during a

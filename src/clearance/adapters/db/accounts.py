@@ -69,6 +69,12 @@ def list_users(conn: Connection) -> list[UserRecord]:
     return [_user(r._mapping) for r in conn.execute(select(users).order_by(users.c.email)).all()]
 
 
+def users_by_ids(conn: Connection, ids: list[str]) -> list[UserRecord]:
+    if not ids:
+        return []
+    return [_user(r._mapping) for r in conn.execute(select(users).where(users.c.id.in_(ids))).all()]
+
+
 def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 

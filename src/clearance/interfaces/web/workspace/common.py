@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from clearance.domain.filings.workflow import Actor
+from clearance.domain.filings.workflow import Actor, Role
 from clearance.interfaces.web import catalogues, i18n
 from clearance.interfaces.web.state import Web, WebState
 from clearance.interfaces.web.workspace import labels
@@ -105,6 +105,30 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+class Who:
+    """``who(user_id)`` in templates: how a page names the person behind an audit actor or a
+    signature. Regulators see the account's email; a provider sees colleagues by email and the
+    regulator's staff by role only ("Provincial reviewer"), as the regulator's people are not
+    the provider's contacts. Looked up once per id per page."""
+
+    def __init__(self, web: Web, viewer: Actor | None, tr: catalogues.Translator) -> None:
+        self._web, self._viewer, self._tr = web, viewer, tr
+        self._known: dict[str, accounts.Person | None] = {}
+
+    def __call__(self, user_id: str | None) -> str:
+        if not user_id:
+            return "—"
+        if user_id not in self._known:
+            self._known[user_id] = accounts.people(self._web.engine, [user_id]).get(user_id)
+        person = self._known[user_id]
+        if person is None:
+            return user_id
+        viewer = self._viewer
+        if viewer is not None and viewer.role is Role.PROVIDER and person.organisation != viewer.organisation:
+            return self._tr(labels.ROLES[person.role])
+        return person.email
+
+
 def render(web: Web, request: Request, template: str, *, sess: accounts.WebSession | None,
            status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
@@ -113,6 +137,7 @@ def render(web: Web, request: Request, template: str, *, sess: accounts.WebSessi
         lang=lang, _=tr, gettext=tr, ngettext=tr.ngettext, tr=tr, session=sess,
         actor=sess.actor if sess else None, csrf=sess.csrf_token if sess else "",
         path=request.url.path, fmt_number=i18n.number, labels=labels,
+        who=Who(web, sess.actor if sess else None, tr),
         request_saved=request.query_params.get("saved") == "1", **ctx)
     resp = HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
     chosen = request.query_params.get("lang")
