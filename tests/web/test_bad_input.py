@@ -104,9 +104,9 @@ FORMS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("provider_a", "/filings/{draft}/form", {"functions": "teleport"}, 422, 'data-field="functions'),
     ("provider_a", "/filings", {"kind": "app"}, 422, "kind: filing (备案) or registration (登记)"),
     # workflow events: a rejection and a supplement request need their reason
-    ("reviewer_a", "/filings/{review}/events", {"event": "reject"}, 409, "&#39;reject&#39; needs a reason"),
+    ("reviewer_a", "/filings/{review}/events", {"event": "reject"}, 409, "Give a reason: it is shown to the provider."),
     ("reviewer_a", "/filings/{review}/events", {"event": "request_supplement", "reason": "   "}, 409,
-     "&#39;request_supplement&#39; needs a reason"),
+     "Give a reason: it is shown to the provider."),
     ("reviewer_a", "/filings/{review}/events", {"event": "teleport"}, 422, 'id="event-error"'),
     ("reviewer_a", "/filings/{review}/events", {}, 422, 'id="event-error"'),
     # API tokens on the account page

@@ -41,7 +41,7 @@ def page_for(web: Web, request: Request, exc: Exception) -> Response | None:
     if isinstance(exc, Forbidden):
         return error_page(web, request, sess, 403, _("Not allowed"), str(exc))
     if isinstance(exc, IllegalTransition):
-        return error_page(web, request, sess, 409, _("Not possible now"), str(exc))
+        return error_page(web, request, sess, 409, _("Not possible now"), transition_message(exc, lang_of(request)))
     if isinstance(exc, InvalidInput):
         return error_page(web, request, sess, 422, _("Please correct the input"), str(exc))
     return None
@@ -61,3 +61,27 @@ class PageErrors(APIRoute):
                 return response
 
         return guarded
+
+
+# Why a workflow step was refused, by the table's stable code, for the reader's language. The
+# domain's own message (English, for the API and the CLI) is the fallback for codes not listed.
+TRANSITION_MESSAGES: dict[str, str] = {
+    "no_such_edge": N_("This step is not possible in the filing's current state (someone may have moved it on "
+                       "meanwhile: reload the page)."),
+    "role": N_("Your role does not take this step."),
+    "complete": N_("The filing is not complete yet: see what is still missing."),
+    "own_organisation": N_("Providers act only on their own organisation's filings."),
+    "own_province": N_("Provincial reviewers act only on filings of their own province."),
+    "is_filing": N_("A registration has no technical assessment or central review."),
+    "is_registration": N_("A filing is approved by the central reviewer after its assessment."),
+    "assessor_of_filing": N_("Only an assessor who worked on this filing completes its assessment."),
+    "assessment_signed": N_("The technical assessment has not been signed yet."),
+    "separation_of_duties": N_("Separation of duties: whoever reviewed this filing in the province or assessed it "
+                               "may not take the central decision."),
+    "reason": N_("Give a reason: it is shown to the provider."),
+}
+
+
+def transition_message(exc: IllegalTransition, lang: str) -> str:
+    text = TRANSITION_MESSAGES.get(exc.code)
+    return catalogues.Translator(lang)(text) if text else str(exc)

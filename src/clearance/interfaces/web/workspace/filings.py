@@ -40,7 +40,7 @@ from clearance.interfaces.web.workspace.common import (
     see_other,
     text,
 )
-from clearance.interfaces.web.workspace.errors import PageErrors
+from clearance.interfaces.web.workspace.errors import PageErrors, transition_message
 from clearance.interfaces.web.workspace.field_messages import translate_errors
 from clearance.services import filings as filing_service
 from clearance.services import review
@@ -199,7 +199,8 @@ async def fire(filing_id: str, request: Request, web: WebState, sess: Session) -
                                 reason=text(form, "reason") or None)
     except (IllegalTransition, InvalidInput) as exc:
         f = await run_in_threadpool(filing_service.get_filing, web.engine, actor=sess.actor, filing_id=filing_id)
-        message = "; ".join(exc.errors.values()) if isinstance(exc, InvalidInput) else str(exc)
+        message = ("; ".join(exc.errors.values()) if isinstance(exc, InvalidInput)
+                   else transition_message(exc, lang_of(request)))
         return filing_page(web, request, sess, f, status=409 if isinstance(exc, IllegalTransition) else 422,
                            errors={"event": message})
     return see_other(filing_url(filing_id))
