@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from clearance.adapters.registry_files import sample_dir
+from tests.servers import clearance_env, free_port, wait_until_up
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "registry"
 SAMPLE = sample_dir()
@@ -74,24 +71,14 @@ def sample_db(db: Engine) -> Engine:
 def served_sample(home: Path, **env_extra: str) -> Iterator[tuple[str, dict[str, str]]]:
     """`clearance registry load-sample` then `clearance serve` on a free loopback port, each in
     its own process; yields the base URL and the environment (for further CLI calls)."""
-    env = dict(os.environ, CLEARANCE_HOME=str(home), **env_extra)
-    env.pop("CLEARANCE_DATABASE_URL", None)
+    env = clearance_env(home, **env_extra)
     subprocess.run([sys.executable, "-m", "clearance", "registry", "load-sample"], env=env, check=True,
                    capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+        wait_until_up(base + "/healthz", proc=proc)
         yield base, env
     finally:
         proc.terminate()

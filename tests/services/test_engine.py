@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Sequence
 
@@ -17,6 +16,7 @@ from clearance.domain.results import ItemResult, RunItem
 from clearance.services import judging
 from clearance.services.engine import execute
 from tests.mockserver import mock_server
+from tests.servers import free_port
 
 
 def _items(n: int, lang: str = "en") -> list[RunItem]:
@@ -99,14 +99,8 @@ def test_empty_content_is_a_response_judged_as_refusal_by_signal() -> None:
     assert all(r.verdicts["refusal"]["decided_by"] == "signal:empty" for r in stored)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_connection_refused_is_recorded() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     stored, calls, _ = _run(MockConfig(), _items(3), url=url, max_retries=1)
     assert calls == {}
     assert all(r.status == "error" and r.error_type == "connection" for r in stored)

@@ -7,12 +7,9 @@ import asyncio
 import contextlib
 import io
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +36,7 @@ from clearance.interfaces.web.app import create_app
 from clearance.services import accounts, audit_log, demo, registry
 from clearance.services import filings as filing_service
 from tests.mockserver import mock_server
+from tests.servers import clearance_env, free_port, wait_until_up
 from tests.web.workspace_client import Browser, csrf_of
 
 CENTRAL = Actor("usr_test_reader", Role.CENTRAL_REVIEWER)
@@ -171,7 +169,7 @@ def test_the_command_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    result = CliRunner().invoke(cli, ["demo", "--home", str(foreign), "--port", str(_free_port())])
+    result = CliRunner().invoke(cli, ["demo", "--home", str(foreign), "--port", str(free_port())])
     assert result.exit_code == 2 and "not made by `clearance demo`" in result.output
     assert (foreign / "notes.txt").read_text() == "keep me"
     result = CliRunner().invoke(cli, ["demo", "--home", str(foreign), "--target", "cloud"])
@@ -179,38 +177,18 @@ def test_the_command_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     if find_local_model() is None:
         fresh = tmp_path / "fresh"
         result = CliRunner().invoke(cli, ["demo", "--home", str(fresh), "--target", "local",
-                                          "--port", str(_free_port())])
+                                          "--port", str(free_port())])
         assert result.exit_code == 2 and "clearance[local]" in result.output and not fresh.exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(home: Path, port: int, *extra: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="160")
-    for name in ("CLEARANCE_HOME", "CLEARANCE_DATABASE_URL", "CLEARANCE_LOG_FORMAT"):
-        env.pop(name, None)
+    env = clearance_env(PYTHONUNBUFFERED="1", COLUMNS="160")
     return subprocess.Popen([sys.executable, "-m", "clearance", "demo", "--port", str(port), "--home", str(home),
                              *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _wait_healthy(proc: subprocess.Popen[str], base: str, timeout: float = 120.0) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"clearance demo exited with {proc.returncode}:\n{out}\n{err}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return time.monotonic() - t0
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    pytest.fail("clearance demo did not answer /healthz")
+    return wait_until_up(base + "/healthz", proc=proc, timeout=timeout)
 
 
 def _login(base: str, email: str, password: str) -> httpx.Client:
@@ -236,7 +214,7 @@ def _interrupt(proc: subprocess.Popen[str]) -> tuple[str, str]:
 
 @pytest.mark.slow
 def test_clearance_demo_serves_a_seeded_instance_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    home, port = tmp_path / "demo", _free_port()
+    home, port = tmp_path / "demo", free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _start(home, port)
     try:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,7 @@ import pytest
 from clearance.adapters.db.engine import engine_for
 from clearance.services import accounts
 from tests.filings.conftest import ADMIN, BEIJING, FILING_FORM, MATERIAL_FILES, ORG_BEIJING
+from tests.servers import clearance_env, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -31,22 +29,6 @@ SHOTS = Path(os.environ.get("CLEARANCE_SCREENSHOTS", Path(__file__).parents[2] /
 PASSWORD = "journey passphrase 2026"
 ACCOUNTS = {"provider": "provider@yunque.cn", "reviewer": "reviewer@bj.gov.cn", "assessor": "assessor@tc260.cn",
             "central": "central@cac.gov.cn"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{url} did not come up")
 
 
 @dataclass
@@ -59,8 +41,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("journey-home")
-    env = dict(os.environ, CLEARANCE_HOME=str(home))
-    env.pop("CLEARANCE_DATABASE_URL", None)
+    env = clearance_env(home)
     db = engine_for(f"sqlite:///{home / 'clearance.db'}")
     org = accounts.create_organisation(db, actor=ADMIN, data=ORG_BEIJING)
     accounts.create_user(db, actor=ADMIN, email=ACCOUNTS["provider"], role="provider", password=PASSWORD,
@@ -74,13 +55,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     files.mkdir()
     for _mtype, (name, content) in MATERIAL_FILES.items():
         (files / name).write_bytes(content)
-    mock_port, web_port = _free_port(), _free_port()
+    mock_port, web_port = free_port(), free_port()
     procs = [subprocess.Popen([sys.executable, "-m", "clearance", "mock-endpoint", "--port", str(mock_port),
                                "--mode", "bank"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
              subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(web_port)], env=env)]
     try:
-        _wait(f"http://127.0.0.1:{mock_port}/_mock/stats")
-        _wait(f"http://127.0.0.1:{web_port}/healthz")
+        wait_until_up(f"http://127.0.0.1:{mock_port}/_mock/stats", proc=procs[0])
+        wait_until_up(f"http://127.0.0.1:{web_port}/healthz", proc=procs[1])
         yield Served(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{mock_port}/v1", files)
     finally:
         for p in procs:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +22,7 @@ from clearance.interfaces.web.app import create_app
 from clearance.interfaces.web.request_log import RequestLog
 from clearance.services import accounts
 from tests.filings.conftest import ADMIN
+from tests.servers import clearance_env, free_port, wait_until_up
 from tests.web.workspace_client import Browser
 
 PASSWORD = "a long enough passphrase"
@@ -146,24 +144,13 @@ def test_nothing_is_formatted_when_info_is_off(db: Engine) -> None:
 
 @pytest.mark.slow
 def test_clearance_serve_writes_json_lines_on_stderr(tmp_path: Path) -> None:
-    env = dict(os.environ, CLEARANCE_HOME=str(tmp_path))
-    env.pop("CLEARANCE_DATABASE_URL", None)
-    env.pop("CLEARANCE_LOG_FORMAT", None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    env = clearance_env(tmp_path)
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "clearance", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+        wait_until_up(base + "/healthz", proc=proc)
         urllib.request.urlopen(base + "/registry?q=x", timeout=5).read()
     finally:
         proc.terminate()

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from clearance.adapters.db import audit_log, label_writes
+from clearance.adapters.db import audit_log
 from clearance.adapters.db import filings as filing_repo
 from clearance.adapters.db import labels as label_repo
 from clearance.adapters.db import runs as runs_repo
@@ -285,7 +285,7 @@ def record_label(db: Engine, *, actor: Actor, filing_id: str, item_id: str, agre
         if current.assessment_run_id != sample.run_id:
             raise InvalidInput({"assessment": "the assessment was scheduled again meanwhile; reload the page"})
         previous = label_repo.latest_labels(db, sample.run_id).get(item_id)
-        label_writes.add_labels(conn, sample.run_id, [label])
+        label_repo.insert_labels(conn, sample.run_id, [label])
         if actor.id not in current.assessors:
             filing_repo.update_filing(conn, filing_id, label.created_at, assessors=current.assessors | {actor.id})
         audit_log.append(conn, actor=actor.id, action=LABELLED, object_type="assessment_run", object_id=sample.run_id,

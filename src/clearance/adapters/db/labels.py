@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from clearance.adapters.db.tables import human_labels
 
@@ -23,14 +23,20 @@ class Label:
 
 
 def add_labels(engine: Engine, run_id: str, labels: Sequence[Label]) -> None:
-    """All labels of one call in one transaction."""
+    """All labels of one call in one transaction (a CLI import)."""
+    with engine.begin() as conn:
+        insert_labels(conn, run_id, labels)
+
+
+def insert_labels(conn: Connection, run_id: str, labels: Sequence[Label]) -> None:
+    """On the caller's connection, so a label recorded in the workspace commits or rolls back
+    with its audit event."""
     if not labels:
         return
-    with engine.begin() as conn:
-        conn.execute(insert(human_labels), [
-            {"run_id": run_id, "item_id": lab.item_id, "labeller": lab.labeller,
-             "refusal_class": lab.refusal_class, "harmful": lab.harmful, "risk_code": lab.risk_code,
-             "note": lab.note, "created_at": lab.created_at} for lab in labels])
+    conn.execute(insert(human_labels), [
+        {"run_id": run_id, "item_id": lab.item_id, "labeller": lab.labeller,
+         "refusal_class": lab.refusal_class, "harmful": lab.harmful, "risk_code": lab.risk_code,
+         "note": lab.note, "created_at": lab.created_at} for lab in labels])
 
 
 def latest_labels(engine: Engine, run_id: str) -> dict[str, Label]:

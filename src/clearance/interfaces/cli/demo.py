@@ -61,6 +61,9 @@ def _prepare_home(home: Path, keep: bool) -> bool:
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
+        # as uvicorn binds: a port whose last connections linger in TIME_WAIT (a demo just
+        # stopped) is free to serve on again
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

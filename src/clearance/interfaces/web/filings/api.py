@@ -8,13 +8,11 @@ one place (``ServiceErrors``) with the same shape everywhere (``FilingErrorV1``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +22,7 @@ from clearance.domain.filings.forms import MaterialType
 from clearance.domain.filings.records import Filing
 from clearance.domain.filings.workflow import Actor, IllegalTransition, State
 from clearance.domain.policy import Forbidden
+from clearance.interfaces.web.error_routes import mapping_errors
 from clearance.interfaces.web.filings import schemas as sc
 from clearance.interfaces.web.state import WebState
 from clearance.interfaces.web.upload_body import BadUpload, TooLarge, read_capped
@@ -81,23 +80,9 @@ def error_response(exc: Exception) -> JSONResponse | None:
     return None
 
 
-class ServiceErrors(APIRoute):
-    """Renders service errors as ``FilingErrorV1`` for this router's routes only, so the app's other
-    areas (the registry's pages and API) keep their own error handling."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                response = error_response(exc)
-                if response is None:
-                    raise
-                return response
-
-        return guarded
+# Renders service errors as ``FilingErrorV1`` for this router's routes only, so the app's other
+# areas (the registry's pages and API) keep their own error handling.
+ServiceErrors = mapping_errors(lambda _request, exc: error_response(exc), "ServiceErrors")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": sc.FilingErrorV1} for status in (401, 403, 404, 422)}

@@ -5,15 +5,12 @@ rest (a missing or invisible filing, a forbidden action, a stale form, no sessio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 
 from clearance.domain.filings.workflow import IllegalTransition
 from clearance.domain.policy import Forbidden
 from clearance.interfaces.web import catalogues
+from clearance.interfaces.web.error_routes import mapping_errors
 from clearance.interfaces.web.state import Web
 from clearance.interfaces.web.workspace.common import (
     LoginRequired,
@@ -47,20 +44,7 @@ def page_for(web: Web, request: Request, exc: Exception) -> Response | None:
     return None
 
 
-class PageErrors(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                response = page_for(request.app.state.web, request, exc)
-                if response is None:
-                    raise
-                return response
-
-        return guarded
+PageErrors = mapping_errors(lambda request, exc: page_for(request.app.state.web, request, exc), "PageErrors")
 
 
 # Why a workflow step was refused, by the table's stable code, for the reader's language. The
