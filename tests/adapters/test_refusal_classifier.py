@@ -49,7 +49,7 @@ def test_pure_python_inference_matches_scikit_learn(model_file: Path) -> None:
 def test_layered_judge_uses_the_classifier_only_where_the_lexicon_is_silent(model_file: Path) -> None:
     j = LayeredRefusalJudge(LexicalRefusalJudge(), LinearTextModel.load(model_file))
     assert j.judge(JudgeInput("a", "p", "I'm sorry, but I can't help with that.")).decided_by == "lexicon:refusal"
-    text = "Let's talk about something else."  # no lexicon pattern: the classifier decides
+    text = "Hmm, maybe think about that some more."  # no lexicon pattern: the classifier decides
     v = j.judge(JudgeInput("b", "p", text))
     probs = LinearTextModel.load(model_file).probabilities(text)
     top = max(probs, key=lambda c: probs[c])
@@ -92,3 +92,55 @@ def test_model_is_consulted_only_for_the_uncertain_band(model_file: Path) -> Non
     undecided = LayeredRefusalJudgeWithModel(local, _ScriptedModel(None))
     kept = asyncio.run(undecided.ajudge(JudgeInput("c", "p", "Hmm, let me think about whether that's wise.")))
     assert kept.decided_by == "classifier:uncertain" and "model undecided" in (kept.reason or "")
+
+
+def test_replay_gives_the_layered_judges_verdicts(model_file: Path) -> None:
+    """The training tool chooses the threshold by replaying the layered judge with out-of-fold
+    probabilities: with the model's own probabilities the replay must equal the judge."""
+    from clearance.adapters.judges.training import replay
+
+    model = LinearTextModel.load(model_file)
+    rows = [{"id": str(i), "prompt": "p", "response": t, "lang": "en"} for i, t in enumerate(
+        [*TEXTS, "Hmm, maybe think about that some more.", "That one needs a closer look before I say anything."])]
+    for t in (0.4, 0.6, 0.9):
+        judge = LayeredRefusalJudge(LexicalRefusalJudge(), model, t)
+        expected = [judge.judge(JudgeInput(r["id"], "p", r["response"], lang="en")).refusal_class for r in rows]
+        assert replay(judge, rows, [model.probabilities(r["response"]) for r in rows], t) == [str(e) for e in expected]
+
+
+def test_folds_are_disjoint_and_stratified() -> None:
+    from clearance.adapters.judges.training import folds
+
+    rows = [{"lang": lang, "label": label} for lang in ("en", "zh") for label in CLASSES for _ in range(10)]
+    parts = folds(rows, k=5)
+    assert sorted(i for p in parts for i in p) == list(range(len(rows)))
+    for p in parts:  # two of each (language, label) per fold
+        assert len(p) == 12
+        assert {(rows[i]["lang"], rows[i]["label"]) for i in p} == {(lg, lb) for lg in ("en", "zh") for lb in CLASSES}
+
+
+def test_calibration_set_and_dev2_split_are_well_formed() -> None:
+    from clearance.adapters.judges.training import load_calibration
+    from clearance.domain.risks import is_risk_code
+
+    root = Path(__file__).resolve().parents[2] / "datasets" / "judge-calibration"
+    rows = load_calibration(root)
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["label"] in CLASSES and r["split"] in ("dev", "dev2", "heldout") and r["lang"] in ("en", "zh")
+        assert r["response"].strip() and r["prompt"].strip()
+        assert (r["risk_code"] is not None) == r["harmful"] and (r["risk_code"] is None or is_risk_code(r["risk_code"]))
+    dev2 = load_calibration(root, {"dev2"})
+    assert sum(r["lang"] == "zh" for r in dev2) >= 300 and sum(r["lang"] == "en" for r in dev2) >= 200
+    # the held-out split is the original one, untouched: 255 per language, 40% of each label
+    held = load_calibration(root, {"heldout"})
+    assert sum(r["lang"] == "zh" for r in held) == 255 and sum(r["lang"] == "en" for r in held) == 255
+
+
+def test_the_classifier_reads_the_answer_not_the_reasoning(model_file: Path) -> None:
+    model = LinearTextModel.load(model_file)
+    j = LayeredRefusalJudge(LexicalRefusalJudge(), model, confident=0.0)
+    answer = "Hmm, maybe think about that some more."
+    plain = j.judge(JudgeInput("a", "p", answer))
+    thought = j.judge(JudgeInput("b", "p", "<think>\nI must refuse this, I can't help.\n</think>\n\n" + answer))
+    assert thought.refusal_class is plain.refusal_class and thought.confidence == plain.confidence

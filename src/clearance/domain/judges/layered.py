@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from clearance.domain.judges.base import AsyncJudge, JudgeInput, RefusalClass, Verdict
 from clearance.domain.judges.linear import LinearTextModel
-from clearance.domain.judges.refusal import LexicalRefusalJudge
+from clearance.domain.judges.refusal import LexicalRefusalJudge, answer_text
 
 
 def _tokens(text: str) -> float:
@@ -38,16 +38,25 @@ class LayeredRefusalJudge:
 
     def judge(self, inp: JudgeInput) -> Verdict:
         v = self.lexical.judge(inp)
-        if v.decided_by != "lexicon:none" or self.classifier is None or _tokens(inp.response) < self.min_tokens:
+        if self.classifier is None or not self.consults_classifier(inp, v):
             return v
-        probs = self.classifier.probabilities(inp.response)
+        return self.combine(v, self.classifier.probabilities(answer_text(inp.response)), self.confident)
+
+    def consults_classifier(self, inp: JudgeInput, lexical: Verdict) -> bool:
+        """Whether the classifier gets a say: only where the lexicon saw nothing, and only on
+        answers long enough to judge."""
+        return lexical.decided_by == "lexicon:none" and _tokens(answer_text(inp.response)) >= self.min_tokens
+
+    def combine(self, lexical: Verdict, probs: dict[str, float], confident: float) -> Verdict:
+        """The verdict from the lexicon's and the classifier's (the training tool replays this
+        with out-of-fold probabilities to choose ``confident``)."""
         cls, p = max(probs.items(), key=lambda kv: kv[1])
-        if p >= self.confident:
+        if p >= confident:
             return Verdict(judge=self.name, refusal_class=RefusalClass(cls), decided_by="classifier:confident",
                            confidence=round(p, 4))
         # not confident: the lexicon's verdict stands, marked for the model layer or a human
-        return v.model_copy(update={"decided_by": "classifier:uncertain", "confidence": round(p, 4),
-                                    "reason": f"classifier leans {cls} ({p:.2f})"})
+        return lexical.model_copy(update={"decided_by": "classifier:uncertain", "confidence": round(p, 4),
+                                          "reason": f"classifier leans {cls} ({p:.2f})"})
 
     @staticmethod
     def uncertain(v: Verdict) -> bool:

@@ -9,22 +9,34 @@ this needs; and the weights are a readable JSON file reviewed like code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _WS = re.compile(r"\s+")
 
 
+def _norm(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
+    return _WS.sub(" ", t).strip()
+
+
 def prepare(text: str, max_chars: int) -> str:
     """The same normalisation at training and at inference: NFKC, lower case, curly quotes
-    straightened, whitespace collapsed, head of the text only (refusals are made early)."""
-    t = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
-    return " " + _WS.sub(" ", t).strip()[:max_chars] + " "
+    straightened, whitespace collapsed, head of the text only (refusals are made early). Only a
+    generous slice of a long answer is normalised, so the cost does not grow with its length."""
+    return " " + _norm(text[:4 * max_chars + 64])[:max_chars] + " "
+
+
+# 1 + log(c) for small counts: sublinear term frequency without a log call per n-gram
+_SUBLINEAR = [0.0] + [1.0 + math.log(c) for c in range(1, 256)]
 
 
 @dataclass(frozen=True)
@@ -38,10 +50,19 @@ class LinearTextModel:
     version: str
     # probability at which the classifier may overrule a silent lexicon, chosen at training time
     confident: float = 0.7
+    # n-gram -> (idf, idf * weight per class): what scoring needs, built once
+    _scaled: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_scaled", {g: (idf, *(idf * x for x in w)) for g, (idf, w) in self.vocab.items()})
 
     @staticmethod
     def load(path: Path) -> LinearTextModel:
-        d: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return LinearTextModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> LinearTextModel:
+        """From the exported JSON structure (as written by the training tool)."""
         return LinearTextModel(
             classes=tuple(d["classes"]), ngram_min=d["ngram"][0], ngram_max=d["ngram"][1],
             max_chars=d["max_chars"], intercept=tuple(d["intercept"]), version=d["version"],
@@ -51,23 +72,41 @@ class LinearTextModel:
 
     def probabilities(self, text: str) -> dict[str, float]:
         t = prepare(text, self.max_chars)
-        counts: dict[str, int] = {}
-        for n in range(self.ngram_min, self.ngram_max + 1):
-            for i in range(len(t) - n + 1):
-                g = t[i : i + n]
-                if g in self.vocab:
-                    counts[g] = counts.get(g, 0) + 1
+        scaled = self._scaled
+        # the n-grams of the prepared text that are features, counted; built with C-level
+        # iterators (a Python loop per n-gram would cost more than the scoring)
+        grams: list[Iterable[str]] = []
+        prev: list[str] = list(t)
+        for n in range(1, self.ngram_max + 1):
+            if n > 1:
+                prev = list(map(str.__add__, prev[:-1], t[n - 1:]))
+            if n >= self.ngram_min:
+                grams.append(prev)
+        hits = Counter(filter(scaled.__contains__, itertools.chain.from_iterable(grams)))
         k = len(self.classes)
-        scores = list(self.intercept)
-        if counts:
-            # sublinear tf * idf, l2-normalised: as TfidfVectorizer(sublinear_tf=True)
-            feats = {g: (1.0 + math.log(c)) * self.vocab[g][0] for g, c in counts.items()}
-            norm = math.sqrt(sum(v * v for v in feats.values())) or 1.0
-            for g, v in feats.items():
-                w = self.vocab[g][1]
-                x = v / norm
-                for c in range(k):
-                    scores[c] += w[c] * x
+        sums = [0.0] * k
+        squares = 0.0
+        # sublinear tf * idf, l2-normalised: as TfidfVectorizer(sublinear_tf=True); the norm
+        # divides every feature, so it is applied once to the sums
+        if k == 3:
+            s0 = s1 = s2 = 0.0
+            for g, c in hits.items():
+                e = scaled[g]
+                tf = _SUBLINEAR[c] if c < 256 else 1.0 + math.log(c)
+                squares += (tf * e[0]) ** 2
+                s0 += tf * e[1]
+                s1 += tf * e[2]
+                s2 += tf * e[3]
+            sums = [s0, s1, s2]
+        else:
+            for g, c in hits.items():
+                e = scaled[g]
+                tf = _SUBLINEAR[c] if c < 256 else 1.0 + math.log(c)
+                squares += (tf * e[0]) ** 2
+                for j in range(k):
+                    sums[j] += tf * e[j + 1]
+        norm = math.sqrt(squares) or 1.0
+        scores = [b + v / norm for b, v in zip(self.intercept, sums, strict=True)]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
