@@ -11,7 +11,7 @@ summary without items (``assessments.public_summary``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -70,7 +70,7 @@ def schedule(db: Engine, runner: AssessmentRunner, *, actor: Actor, filing_id: s
         raise InvalidInput({"plan": "one of " + ", ".join(PLAN_CHOICES)})
     f = get_filing(db, actor=actor, filing_id=filing_id)
     require(actor, Action.RUN_ASSESSMENT, target(f))
-    if f.assessment_run_id is not None and runner.is_running(f.assessment_run_id):
+    if f.assessment_run_id is not None and _executing(db, runner, f.assessment_run_id):
         raise InvalidInput({"assessment": "the assessment is running; wait for it to finish before scheduling "
                                           "another"})
     chosen: AssessmentPlan = PLANS[plan]()
@@ -92,6 +92,16 @@ def resume(db: Engine, runner: AssessmentRunner, *, actor: Actor, filing_id: str
     return run.id
 
 
+def _executing(db: Engine, runner: AssessmentRunner, run_id: str) -> bool:
+    """Whether the run executes now, in this process or in another one holding its lease."""
+    if runner.is_running(run_id):
+        return True
+    try:
+        return runs_repo.get_run(db, run_id).leased_by_other(runner.owner, datetime.now(UTC))
+    except runs_repo.RunNotFound:
+        return False
+
+
 def _run_of(db: Engine, f: Filing) -> runs_repo.RunRecord:
     if f.assessment_run_id is None:
         raise InvalidInput({"assessment": "no assessment has been scheduled"})
@@ -108,7 +118,7 @@ class ProgressView:
     plan: str
     model: str | None
     status: str          # created, running, interrupted, completed, failed
-    live: bool           # executed by this process right now
+    live: bool           # executed by this process right now (status running, live False: by another)
     total: int
     done: int            # items with a result (errors included)
     errors: int
@@ -139,17 +149,27 @@ def _progress(db: Engine, runner: AssessmentRunner, actor: Actor, f: Filing) -> 
     run = _run_of(db, f)
     counts = runs_repo.item_counts(db, run.id)
     live: RunProgress | None = runner.progress(run.id)
-    running = runner.is_running(run.id)
+    here = runner.is_running(run.id)
+    elsewhere = not here and run.leased_by_other(runner.owner, datetime.now(UTC))
+    running = here or elsewhere
     total = run.total_items
     done = total - counts.get("pending", 0)
     errors = counts.get("error", 0)
     rate = round(done / run.active_seconds, 2) if run.active_seconds > 0 and done else None
     status, error = run.status, None
-    if running and live is not None:
+    if here and live is not None:
         # the runner's counts include results still on their way to the database
         status, done, errors, rate = "running", max(done, live.done), max(errors, live.errors), live.rate
+    elif elsewhere:
+        # another process executes it: the stored counts are its progress; the stored rate only
+        # covers its earlier sessions, so none is shown rather than a stale one
+        status, rate = "running", None
     elif live is not None and live.status == "failed":
         status, error = "failed", live.error
+    elif status == "running":
+        # stored as running, but no process holds a live lease: its process died. A surviving
+        # process's sweep takes it over once the lease has expired (or the Resume button now)
+        status = "interrupted"
     eta = (total - done) / rate if running and rate else None
     completed = run.status == "completed" and not running
     sample_size = labelled = None
@@ -163,7 +183,7 @@ def _progress(db: Engine, runner: AssessmentRunner, actor: Actor, f: Filing) -> 
     unsigned = f.assessment_signed_by is None
     return ProgressView(
         filing=f, run_id=run.id, plan=str(run.plan.get("name", "")), model=run.endpoint.get("model"),
-        status=status, live=running, total=total, done=done, errors=errors, rate=rate, eta_seconds=eta,
+        status=status, live=here, total=total, done=done, errors=errors, rate=rate, eta_seconds=eta,
         error=error, decision=run.decision if completed else None,
         report_sha256=run.report_sha256 if completed else None, sample_size=sample_size, labelled=labelled,
         signed_by=f.assessment_signed_by, signed_at=f.assessment_signed_at,

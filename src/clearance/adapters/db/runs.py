@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, or_, select, update
 
 from clearance.adapters.db.tables import bank_versions, run_items, runs
 from clearance.domain.banks import Bank, KeywordLibrary
@@ -38,6 +38,17 @@ class RunRecord:
     report_sha256: str | None
     decision: str | None
     label: str | None
+    lease_owner: str | None = None     # the process executing the run (see claim)
+    lease_until: datetime | None = None
+
+    def leased_by_other(self, owner: str, now: datetime) -> bool:
+        """Whether a process other than ``owner`` holds a live lease on the run."""
+        return (self.lease_owner is not None and self.lease_owner != owner
+                and self.lease_until is not None and self.lease_until > now)
+
+    def lease_expired(self, now: datetime) -> bool:
+        """Whether the run is leased but its owner stopped renewing (the process died)."""
+        return self.lease_owner is not None and (self.lease_until is None or self.lease_until <= now)
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -56,6 +67,7 @@ def _record(row: Any) -> RunRecord:
         seed=m["seed"], total_items=m["total_items"], active_seconds=m["active_seconds"] or 0.0,
         software_version=m["software_version"], report_sha256=m["report_sha256"],
         decision=m["decision"], label=m["label"],
+        lease_owner=m["lease_owner"], lease_until=_aware(m["lease_until"]),
     )
 
 
@@ -227,3 +239,42 @@ def find_by_report_sha256(engine: Engine, sha256: str) -> RunRecord | None:
     with engine.connect() as conn:
         row = conn.execute(select(runs).where(runs.c.report_sha256 == sha256)).first()
     return None if row is None else _record(row)
+
+
+# --- leases: which process executes a run ----------------------------------------------------------
+# Each statement is one conditional UPDATE, so the database decides between processes that
+# race for the same run (PostgreSQL re-checks the WHERE clause on the row a concurrent
+# transaction just committed; SQLite runs one writer at a time). The caller's clock supplies
+# ``now`` and ``until``: the processes sharing a database must agree on the time to well within
+# a lease. SQLite compares the stored timestamps as text, which orders correctly because every
+# timestamp is written in UTC in the same format.
+
+def claim(engine: Engine, run_id: str, owner: str, until: datetime, now: datetime) -> bool:
+    """Take the run's lease until ``until``. Succeeds when nobody holds it, when its lease has
+    expired, or when ``owner`` holds it already; False otherwise (and for a missing run)."""
+    lease = runs.c.lease_until
+    stmt = (update(runs)
+            .where(runs.c.id == run_id,
+                   or_(runs.c.lease_owner.is_(None), lease.is_(None), lease <= now.astimezone(UTC),
+                       runs.c.lease_owner == owner))
+            .values(lease_owner=owner, lease_until=until.astimezone(UTC)))
+    with engine.begin() as conn:
+        res = conn.execute(stmt)
+    return res.rowcount == 1
+
+
+def renew(engine: Engine, run_id: str, owner: str, until: datetime) -> bool:
+    """Extend ``owner``'s lease. False when another process has taken the run over (the lease
+    had expired), or the lease was released: ``owner`` must then stop executing the run."""
+    with engine.begin() as conn:
+        res = conn.execute(update(runs).where(runs.c.id == run_id, runs.c.lease_owner == owner)
+                           .values(lease_until=until.astimezone(UTC)))
+    return res.rowcount == 1
+
+
+def release(engine: Engine, run_id: str, owner: str) -> bool:
+    """Give the lease up; only its owner can (a taken-over lease is not the loser's to drop)."""
+    with engine.begin() as conn:
+        res = conn.execute(update(runs).where(runs.c.id == run_id, runs.c.lease_owner == owner)
+                           .values(lease_owner=None, lease_until=None))
+    return res.rowcount == 1

@@ -57,6 +57,11 @@ runs = Table(
     Column("report_sha256", String(64)),
     Column("decision", String(20)),
     Column("label", String(200)),
+    # The process executing the run (services/assessment_runner.py) and until when its claim
+    # holds: it renews the lease while the run executes, so an expired lease means its process
+    # died and another process may take the run over. Both NULL: nobody executes the run.
+    Column("lease_owner", String(200)),
+    Column("lease_until", DateTime(timezone=True)),
 )
 
 run_items = Table(

@@ -48,10 +48,14 @@ def create_app(engine: Engine | None = None, *, cache_check_interval: float | No
         # otherwise showed as 30-80 ms stalls in the registry benchmark's p99.
         gc.collect()
         gc.freeze()
-        # assessments stopped by the last shutdown (or a crash) continue from their stored results
+        # assessments stopped by the last shutdown (or a crash) continue from their stored results,
+        # those another worker process holds excepted; the sweep later takes over the runs of a
+        # worker that died
         await asyncio.to_thread(app.state.web.runner.resume_unfinished)
+        app.state.web.runner.start_sweeping()
         yield
-        # graceful: running assessments store what they have and are marked interrupted
+        # graceful: running assessments store what they have, are marked interrupted and
+        # release their leases
         await asyncio.to_thread(app.state.web.runner.shutdown)
         app.state.web.executor.shutdown(wait=False, cancel_futures=True)
 
