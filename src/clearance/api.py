@@ -63,8 +63,17 @@ def assess(*, endpoint: str, model: str, plan: str | AssessmentPlan = "tc260",
 
 def resume(run_id: str, *, retry_errors: bool = False, database_url: str | None = None) -> Report:
     from clearance.services import assessments
+    from clearance.services.assessment_runner import owner_id
+    from clearance.services.run_lease import holding
 
-    return asyncio.run(assessments.execute_run(_db(database_url), run_id, retry_errors=retry_errors))
+    db = _db(database_url)
+
+    async def leased() -> Report:
+        # the run's lease, as the web app's runner holds it: never executed twice at once
+        async with holding(db, run_id, "api:" + owner_id()):
+            return await assessments.execute_run(db, run_id, retry_errors=retry_errors)
+
+    return asyncio.run(leased())
 
 
 def rejudge(run_id: str, *, judges: list[dict[str, Any]] | None = None, database_url: str | None = None) -> Report:

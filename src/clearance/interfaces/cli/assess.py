@@ -12,6 +12,8 @@ import typer
 from clearance.interfaces.cli.common import console, db, emit_json, emit_rows, err_console, fail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
     from sqlalchemy import Engine
 
     from clearance.domain.report import Report
@@ -211,9 +213,23 @@ def resume(
     err_console.print(f"run [bold]{run_id}[/]: {counts.get('pending', 0)} pending, {counts.get('done', 0)} done, "
                       f"{counts.get('error', 0)} errors")
     with live_progress(record.total_items, progress and not as_json) as on_progress:
-        report = _run_async(lambda: assessments.execute_run(engine, run_id, retry_errors=retry_errors,
-                                                            on_progress=on_progress))
+        from clearance.services.run_lease import RunLeased
+
+        try:
+            report = _run_async(lambda: _leased(engine, run_id, lambda: assessments.execute_run(
+                engine, run_id, retry_errors=retry_errors, on_progress=on_progress)))
+        except RunLeased as exc:
+            fail(str(exc))
     _finish(engine, run_id, report, out, as_json, fail_on)
+
+
+async def _leased(engine: Engine, run_id: str, work: Callable[[], Coroutine[Any, Any, Report]]) -> Report:
+    """Hold the run's lease while resuming, as the web app's runner does."""
+    from clearance.services.assessment_runner import owner_id
+    from clearance.services.run_lease import holding
+
+    async with holding(engine, run_id, "cli:" + owner_id()):
+        return await work()
 
 
 @app.command("rejudge")
