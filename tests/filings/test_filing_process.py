@@ -15,7 +15,7 @@ from clearance.domain.filings.workflow import IllegalTransition, State
 from clearance.domain.registry import numbers
 from clearance.services import audit_log, batches, registry_feed, review
 from clearance.services import filings as filing_service
-from clearance.services.errors import NotFound
+from clearance.services.errors import InvalidInput, NotFound
 from tests.filings.conftest import World
 from tests.filings.flows import (
     draft,
@@ -176,6 +176,19 @@ def test_change_filing_links_to_the_published_one(world: World, fixture_banks: B
     assert any("安全自评估报告" in m for m in filing_service.missing_of(change))
     with pytest.raises(NotFound):  # another organisation does not even see it
         filing_service.open_change_filing(w.db, actor=w.other_provider, previous_filing_id=f.id)
+
+
+def test_one_change_filing_at_a_time(world: World, fixture_banks: BankSet) -> None:
+    w = world
+    f = review.advance(w.db, actor=w.central, filing_id=to_central_review(w, fixture_banks).id, event="approve")
+    first = filing_service.open_change_filing(w.db, actor=w.provider, previous_filing_id=f.id)
+    before = snapshot(w.db)
+    with pytest.raises(InvalidInput, match=f"change filing {first.id} of this filing is still open"):
+        filing_service.open_change_filing(w.db, actor=w.provider, previous_filing_id=f.id)
+    assert snapshot(w.db) == before
+    review.advance(w.db, actor=w.provider, filing_id=first.id, event="withdraw")
+    second = filing_service.open_change_filing(w.db, actor=w.provider, previous_filing_id=f.id)
+    assert second.previous_filing_id == f.id and second.id != first.id
 
 
 def test_a_draft_cannot_become_a_change_filing(world: World) -> None:

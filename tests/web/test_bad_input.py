@@ -170,7 +170,7 @@ FORMS: list[tuple[str, str, dict[str, Any], int, str]] = [
      'data-field="organisation"'),
     ("admin", "/admin/users/{user}/active", {"active": "maybe"}, 422, 'data-field="active">yes (enable'),
     ("admin", "/admin/users/{me}/active", {"active": "no"}, 422, 'id="user-error">administrators cannot disable'),
-    ("admin", "/admin/users/usr_0000000000000000/access", {"role": "assessor"}, 404, "no user"),
+    ("admin", "/admin/users/usr_0000000000000000/access", {"role": "assessor"}, 404, "There is nothing here that you may see"),
 ]
 
 

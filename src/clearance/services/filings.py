@@ -164,6 +164,9 @@ def timeline(db: Engine, *, actor: Actor, filing_id: str) -> list[AuditEvent]:
 
 
 CHANGEABLE = frozenset({State.APPROVED, State.PUBLISHED, State.SUSPENDED})
+# A change filing in one of these states no longer blocks opening another one.
+CLOSED = frozenset({State.REJECTED, State.WITHDRAWN, State.APPROVED, State.PUBLISHED, State.SUSPENDED,
+                    State.REVOKED})
 
 
 def open_change_filing(db: Engine, *, actor: Actor, previous_filing_id: str) -> Filing:
@@ -178,6 +181,13 @@ def open_change_filing(db: Engine, *, actor: Actor, previous_filing_id: str) -> 
     if prev.state not in CHANGEABLE:
         raise InvalidInput({"previous_filing_id": f"the filing is '{prev.state.value}'; a change filing follows "
                                                   "an approved or published one"})
+    with db.connect() as conn:
+        open_ones = [fid for fid, st in repo.change_filings_of(conn, prev.id) if st not in CLOSED]
+    if open_ones:
+        # one change at a time: two parallel change filings would each be assessed and approved
+        # against the same previous filing, and the registry could show only one of them
+        raise InvalidInput({"previous_filing_id": f"change filing {open_ones[0]} of this filing is still open; "
+                                                  "continue that one, or withdraw it first"})
     return create_draft(db, actor=actor, kind=prev.kind.value,
                         form=prev.form.model_dump(mode="json", exclude_none=True),
                         previous_filing_id=prev.id)

@@ -121,6 +121,13 @@ def list_filings(conn: Connection, scope: ListScope, state: State | None = None)
     return [_filing(r._mapping, ()) for r in rows]
 
 
+def change_filings_of(conn: Connection, previous_filing_id: str) -> list[tuple[str, State]]:
+    """The change filings opened after ``previous_filing_id``: (id, state)."""
+    rows = conn.execute(select(filings.c.id, filings.c.state)
+                        .where(filings.c.previous_filing_id == previous_filing_id)).all()
+    return [(r.id, State(r.state)) for r in rows]
+
+
 def insert_material(conn: Connection, **values: Any) -> int:
     values["material_type"] = MaterialType(values["material_type"]).value
     return int(conn.execute(insert(materials).values(**values).returning(materials.c.id)).scalar_one())

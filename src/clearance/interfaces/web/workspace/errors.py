@@ -22,6 +22,8 @@ from clearance.interfaces.web.workspace.common import (
 from clearance.services.errors import InvalidInput, NotFound
 
 N_ = catalogues.N_
+NOT_FOUND = N_("There is nothing here that you may see: it does not exist, or your role and "
+               "organisation or province do not give access to it.")
 STALE = N_("This form has expired (you were logged out, or it was opened in another session). "
            "Reload the page and submit it again; nothing was changed.")
 
@@ -34,7 +36,8 @@ def page_for(web: Web, request: Request, exc: Exception) -> Response | None:
     if isinstance(exc, StaleForm):
         return error_page(web, request, sess, 403, _("Form expired"), _(STALE))
     if isinstance(exc, NotFound):
-        return error_page(web, request, sess, 404, _("Not found"), str(exc))
+        # the same words whether it does not exist or may not be seen: ids reveal nothing
+        return error_page(web, request, sess, 404, _("Not found"), _(NOT_FOUND))
     if isinstance(exc, Forbidden):
         return error_page(web, request, sess, 403, _("Not allowed"), str(exc))
     if isinstance(exc, IllegalTransition):
