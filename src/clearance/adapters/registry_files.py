@@ -184,5 +184,8 @@ def read_batches_csv(path: Path) -> list[Batch]:
 
 def sample_dir() -> Path:
     """The registry sample copied into the repository (data/registry-sample), so the demo does
-    not depend on ../shared being present."""
+    not depend on ../shared being present; a wheel carries it as clearance/data/registry-sample."""
+    packaged = Path(__file__).resolve().parent.parent / "data" / "registry-sample"
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[3] / "data" / "registry-sample"
