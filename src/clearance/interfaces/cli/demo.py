@@ -108,8 +108,9 @@ def _print_instance(inst: DemoInstance, base: str, home: Path) -> None:
     from clearance.services.demo import PHASES
 
     accounts = Table(title="Demo accounts (log in at " + base + "/login)", title_justify="left")
+    # role names fold rather than end in "…": on an 80-column terminal "provincial_reviewer" was cut
     for col in ("role", "email", "password", "province / organisation"):
-        accounts.add_column(col, no_wrap=col in ("email", "password"))
+        accounts.add_column(col, no_wrap=col in ("email", "password"), overflow="fold")
     for a in sorted(inst.accounts, key=lambda a: (ROLE_ORDER.index(a.role), a.email)):
         accounts.add_row(a.role, a.email, a.password, a.scope)
     console.print(accounts)
