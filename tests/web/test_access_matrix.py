@@ -20,6 +20,12 @@ were.
 The filings: ``draft`` is side A's (Beijing) draft; ``review`` and ``review2`` are side A's in
 provincial review; ``other`` is side B's (Shanghai) in provincial review; ``random`` is an id
 nobody has; ``token`` is an API token of an account outside the cast and ``user`` that account.
+The assessment rows are for a filing in provincial review, which has no assessment yet: its
+pages answer 404 like a missing object to those who may see assessments (the progress itself is
+open to all who see the filing, the report's items only to assessors and central reviewers,
+TC260-003's questions and answers being the regulator's); phase-2 actions are refused to
+everyone outside technical assessment. tests/web/test_assessment_pages.py covers the same roles
+on a filing with a running and a completed assessment.
 Requests that succeed and change something come last in each table, on filings no
 later row reads (``review`` for the pages' event, ``review2`` for the API's)."""
 
@@ -73,6 +79,21 @@ change a user's access        POST  /admin/users/{user}/access                 d
 disable a user                POST  /admin/users/{user}/active                 denied   denied   denied   denied   denied   denied   ok       login
 create an API token           POST  /account/tokens                            ok       ok       ok       ok       ok       ok       ok       login
 revoke another's API token    POST  /account/tokens/{token}/revoke             hidden   hidden   hidden   hidden   hidden   hidden   ok       login
+assessment progress (none)    GET   /filings/{review}/assessment               hidden   hidden   hidden   hidden   hidden   hidden   hidden   login
+progress twin (none)          GET   /filings/{review}/assessment.json          hidden   hidden   hidden   hidden   hidden   hidden   hidden   login
+progress of a random id       GET   /filings/{random}/assessment               hidden   hidden   hidden   hidden   hidden   hidden   hidden   login
+manual sample                 GET   /filings/{review}/assessment/label         denied   hidden   denied   hidden   denied   denied   hidden   login
+full report (none)            GET   /filings/{review}/assessment/report        denied   hidden   denied   hidden   hidden   hidden   hidden   login
+report record (none)          GET   /filings/{review}/assessment/report.json   denied   hidden   denied   hidden   hidden   hidden   hidden   login
+phase 3 review (none)         GET   /filings/{review}/review                   denied   hidden   denied   hidden   hidden   hidden   hidden   login
+change diff                   GET   /filings/{review}/diff                     denied   hidden   denied   hidden   invalid  invalid  hidden   login
+schedule an assessment        POST  /filings/{review}/assessment/schedule      denied   hidden   denied   hidden   denied   denied   hidden   login
+resume an assessment          POST  /filings/{review}/assessment/resume        denied   hidden   denied   hidden   denied   denied   hidden   login
+label a sample item           POST  /filings/{review}/assessment/label         denied   hidden   denied   hidden   denied   denied   hidden   login
+sign the assessment           POST  /filings/{review}/assessment/sign          denied   hidden   denied   hidden   denied   denied   hidden   login
+publication batches           GET   /review/batches                            denied   denied   denied   denied   denied   ok       denied   login
+compose a batch               POST  /review/batches                            denied   denied   denied   denied   denied   invalid  denied   login
+publish a random batch        POST  /review/batches/{random}/publish           denied   denied   denied   denied   denied   hidden   denied   login
 fire an event on a random id  POST  /filings/{random}/events                   hidden   hidden   hidden   hidden   hidden   hidden   hidden   login
 ask for a supplement          POST  /filings/{review}/events                   illegal  hidden   ok       hidden   illegal  illegal  hidden   login
 """
@@ -115,6 +136,7 @@ admin        no     no      no       no
 # What the forms and calls send (the CSRF token is added by the browser helper).
 SUPPLEMENT = {"event": "request_supplement", "reason": "请补充语料来源说明"}
 BODIES: dict[str, dict[str, Any]] = {
+    "schedule an assessment": {"data": {"plan": "quick"}},
     "start a draft": {"data": {"kind": "filing"}},
     "edit the draft's form": {"data": {"model_name": "云雀 Chat 2"}},
     "edit a form in review": {"data": {"model_name": "云雀 Chat 2"}},
@@ -283,14 +305,14 @@ def test_lists_show_what_the_policy_lets_each_role_see(scene: Scene, role: str) 
 def test_the_tables_cover_every_route() -> None:
     """A route added to these areas without a row here fails: access is decided route by route."""
     from clearance.interfaces.web.filings import api
-    from clearance.interfaces.web.workspace import admin, auth
+    from clearance.interfaces.web.workspace import admin, assessment, auth, batches
     from clearance.interfaces.web.workspace import filings as pages
 
     def shape(url: str) -> str:
         return re.sub(r"\{\w+\}|keyword_list", "{}", url)
 
     covered = {(r.method, shape(r.url)) for r in table(PAGES) + table(API)}
-    routes = {(m, shape(r.path)) for mod in (api, admin, auth, pages) for r in mod.router.routes
+    routes = {(m, shape(r.path)) for mod in (api, admin, auth, pages, assessment, batches) for r in mod.router.routes
               for m in getattr(r, "methods", ())}
     # logging in and out is the same for everyone; /admin only redirects (test_admin_pages)
     not_per_role = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/admin")}

@@ -10,6 +10,9 @@ separation of duties); this module decides everything else and who may see a fil
 - provincial reviewer: submitted filings of their own province only.
 - assessor and central reviewer: submitted filings of every province (the central office and
   its technical teams work nationally); assessors run and sign assessments.
+- the assessment's detail (its report with every question and answer, the phase-3 review, the
+  change diff): assessors and central reviewers; everyone who sees a filing sees its progress
+  and decision.
 - admin: manages users and organisations and verifies the audit log; sees no filing and takes
   no workflow decision, so an account administrator cannot approve models.
 Drafts are the provider's unfinished work: no reviewer sees one.
@@ -32,6 +35,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORGANISATIONS = "manage_organisations"
     VERIFY_AUDIT = "verify_audit"
+    READ_ASSESSMENT_DETAIL = "read_assessment_detail"  # the report's items: questions and answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +92,8 @@ def refusal(actor: Actor, action: Action, target: Target | None = None) -> str |
     allowed_roles = {Action.MANAGE_BATCHES: {Role.CENTRAL_REVIEWER},
                      Action.MANAGE_USERS: {Role.ADMIN},
                      Action.MANAGE_ORGANISATIONS: {Role.ADMIN},
-                     Action.VERIFY_AUDIT: {Role.ADMIN, Role.CENTRAL_REVIEWER}}[action]
+                     Action.VERIFY_AUDIT: {Role.ADMIN, Role.CENTRAL_REVIEWER},
+                     Action.READ_ASSESSMENT_DETAIL: {Role.ASSESSOR, Role.CENTRAL_REVIEWER}}[action]
     if actor.role not in allowed_roles:
         return f"'{action.value}' needs the role " + " or ".join(sorted(r.value for r in allowed_roles))
     return None

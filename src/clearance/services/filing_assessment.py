@@ -22,9 +22,9 @@ from clearance.adapters.db import runs as runs_repo
 from clearance.domain.banks import BankSet
 from clearance.domain.filings.forms import REQUIRED_MATERIALS, MaterialType
 from clearance.domain.filings.records import Filing, Material
-from clearance.domain.filings.workflow import Actor, FilingKind, Role, State
+from clearance.domain.filings.workflow import Actor, FilingKind, State
 from clearance.domain.plan import PLANS, AssessmentPlan
-from clearance.domain.policy import Action, Forbidden, allowed, require
+from clearance.domain.policy import Action, allowed, require
 from clearance.domain.report import Report
 from clearance.domain.report_diff import ReportDiff, diff_reports
 from clearance.services import assessments, manual_sample, review
@@ -36,17 +36,12 @@ PLAN_CHOICES = ("quick", "tc260")
 # The phases in which a filing has (or had) an assessment to show.
 ASSESSED = frozenset({State.TECHNICAL_ASSESSMENT, State.CENTRAL_REVIEW, State.APPROVED, State.PUBLISHED,
                       State.SUSPENDED, State.REVOKED, State.REJECTED, State.WITHDRAWN})
-DETAIL_ROLES = frozenset({Role.ASSESSOR, Role.CENTRAL_REVIEWER})
-
-
 def may_read_report(actor: Actor) -> bool:
-    return actor.role in DETAIL_ROLES
+    return allowed(actor, Action.READ_ASSESSMENT_DETAIL)
 
 
 def _require_report_reader(actor: Actor) -> None:
-    if not may_read_report(actor):
-        raise Forbidden("assessment reports (test questions and answers) are read by assessors and central "
-                        "reviewers only")
+    require(actor, Action.READ_ASSESSMENT_DETAIL)
 
 
 def default_banks() -> BankSet:
@@ -66,10 +61,11 @@ def schedule(db: Engine, runner: AssessmentRunner, *, actor: Actor, filing_id: s
              banks_dir: Path | None = None) -> str:
     """Schedule the filing's assessment with a named plan against the endpoint its form names,
     and start it in the runner. Returns the run id."""
-    if plan not in PLAN_CHOICES:
-        raise InvalidInput({"plan": "one of " + ", ".join(PLAN_CHOICES)})
     f = get_filing(db, actor=actor, filing_id=filing_id)
     require(actor, Action.RUN_ASSESSMENT, target(f))
+    # the input is judged after who may act: a refusal must not depend on what was typed
+    if plan not in PLAN_CHOICES:
+        raise InvalidInput({"plan": "one of " + ", ".join(PLAN_CHOICES)})
     if f.assessment_run_id is not None and _executing(db, runner, f.assessment_run_id):
         raise InvalidInput({"assessment": "the assessment is running; wait for it to finish before scheduling "
                                           "another"})
@@ -104,7 +100,8 @@ def _executing(db: Engine, runner: AssessmentRunner, run_id: str) -> bool:
 
 def _run_of(db: Engine, f: Filing) -> runs_repo.RunRecord:
     if f.assessment_run_id is None:
-        raise InvalidInput({"assessment": "no assessment has been scheduled"})
+        # there is no assessment to show or act on: a 404 like any other missing object
+        raise NotFound(f"no assessment has been scheduled for filing {f.id}")
     try:
         return runs_repo.get_run(db, f.assessment_run_id)
     except runs_repo.RunNotFound:
