@@ -12,6 +12,7 @@ from clearance.domain.policy import Forbidden
 from clearance.interfaces.web import catalogues
 from clearance.interfaces.web.error_routes import mapping_errors
 from clearance.interfaces.web.state import Web
+from clearance.interfaces.web.workspace import refusals
 from clearance.interfaces.web.workspace.common import (
     LoginRequired,
     StaleForm,
@@ -39,7 +40,7 @@ def page_for(web: Web, request: Request, exc: Exception) -> Response | None:
         # the same words whether it does not exist or may not be seen: ids reveal nothing
         return error_page(web, request, sess, 404, _("Not found"), _(NOT_FOUND))
     if isinstance(exc, Forbidden):
-        return error_page(web, request, sess, 403, _("Not allowed"), str(exc))
+        return error_page(web, request, sess, 403, _("Not allowed"), refusals.translated(str(exc), lang_of(request)))
     if isinstance(exc, IllegalTransition):
         return error_page(web, request, sess, 409, _("Not possible now"), transition_message(exc, lang_of(request)))
     if isinstance(exc, InvalidInput):
