@@ -78,6 +78,7 @@ register an organisation      POST  /admin/organisations                       d
 change a user's access        POST  /admin/users/{user}/access                 denied   denied   denied   denied   denied   denied   ok       login
 disable a user                POST  /admin/users/{user}/active                 denied   denied   denied   denied   denied   denied   ok       login
 create an API token           POST  /account/tokens                            ok       ok       ok       ok       ok       ok       ok       login
+revoke a user's API token     POST  /admin/users/{user}/tokens/{token}/revoke    denied   denied   denied   denied   denied   denied   ok       login
 revoke another's API token    POST  /account/tokens/{token}/revoke             hidden   hidden   hidden   hidden   hidden   hidden   ok       login
 assessment progress (none)    GET   /filings/{review}/assessment               hidden   hidden   hidden   hidden   hidden   hidden   hidden   login
 progress twin (none)          GET   /filings/{review}/assessment.json          hidden   hidden   hidden   hidden   hidden   hidden   hidden   login

@@ -119,6 +119,22 @@ def test_disable_and_enable_an_account(cast: Cast) -> None:
         (True, False), (False, True)]
 
 
+def test_an_administrator_revokes_a_leaked_api_token(cast: Cast) -> None:
+    api = cast.api("provider_a")
+    assert api.get("/api/v1/filings").status_code == 200
+    user_id = cast.actor("provider_a").id
+    admin = cast.browser("admin")
+    page = admin.get(f"/admin/users/{user_id}").text
+    token_id = page.split('data-token="', 1)[1].split('"', 1)[0]
+    # a token of another user is not revoked through this user's page
+    assert admin.post(f"/admin/users/{cast.actor('central').id}/tokens/{token_id}/revoke").status_code == 404
+    assert api.get("/api/v1/filings").status_code == 200
+    assert admin.post(f"/admin/users/{user_id}/tokens/{token_id}/revoke").status_code == 303
+    assert api.get("/api/v1/filings").status_code == 401
+    [event] = _events(cast.db, "token.revoked")
+    assert event.actor == cast.actor("admin").id and event.object_id == token_id
+
+
 def test_an_administrator_cannot_lock_themselves_out(cast: Cast) -> None:
     admin = cast.browser("admin")
     me = cast.actor("admin").id

@@ -117,6 +117,13 @@ def get_user(db: Engine, *, actor: Actor, user_id: str) -> repo.UserRecord:
     return user
 
 
+def tokens_of_user(db: Engine, *, actor: Actor, user_id: str) -> list[repo.TokenRecord]:
+    """A user's API tokens, for an administrator (e.g. to revoke a leaked one)."""
+    get_user(db, actor=actor, user_id=user_id)  # MANAGE_USERS, and the user exists
+    with db.connect() as conn:
+        return repo.tokens_of(conn, user_id)
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     user: repo.UserRecord | None

@@ -31,7 +31,7 @@ from clearance.interfaces.web.workspace.field_messages import translate_errors
 from clearance.services import accounts
 from clearance.services import audit_log as audit_service
 from clearance.services.accounts import WebSession
-from clearance.services.errors import InvalidInput
+from clearance.services.errors import InvalidInput, NotFound
 
 router = APIRouter(route_class=PageErrors, include_in_schema=False)
 N_ = catalogues.N_
@@ -123,7 +123,8 @@ def _user_page(web: Web, request: Request, sess: WebSession, user_id: str, *, st
                       "organisation": user.organisation_id or ""}
     return _page(web, request, sess, "workspace/admin_user.html", status=status, user=user, organisations=orgs,
                  org_names={o.id: o.name_zh for o in orgs}, errors=errors or {}, typed=shown,
-                 is_self=user.id == sess.actor.id)
+                 is_self=user.id == sess.actor.id,
+                 tokens=accounts.tokens_of_user(web.engine, actor=sess.actor, user_id=user_id))
 
 
 @router.get(USER)
@@ -163,6 +164,17 @@ async def set_active(user_id: str, request: Request, web: WebState, sess: Sessio
         return await run_in_threadpool(_user_page, web, request, sess, user_id, status=422,
                                        errors=_placed(exc.errors, lang_of(request)))
     return see_other(user_url(user_id) + "?saved=1")
+
+
+@router.post(USER + "/tokens/{token_id}/revoke")
+async def revoke_token(user_id: str, token_id: str, request: Request, web: WebState, sess: Session) -> Response:
+    """An administrator revokes one of the user's API tokens (a leaked one, say); audited."""
+    await checked_form(request, sess)
+    tokens = await run_in_threadpool(accounts.tokens_of_user, web.engine, actor=sess.actor, user_id=user_id)
+    if token_id not in {t.id for t in tokens}:
+        raise NotFound(f"no API token {token_id!r} of user {user_id!r}")
+    await run_in_threadpool(accounts.revoke_token, web.engine, actor=sess.actor, token_id=token_id)
+    return see_other(user_url(user_id) + "?saved=1#tokens")
 
 
 # --- organisations --------------------------------------------------------------------------------
