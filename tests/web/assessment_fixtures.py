@@ -5,7 +5,6 @@ over real HTTP on a free port in a thread of its own; a browser that logs in thr
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import threading
 import time
@@ -30,17 +29,9 @@ from clearance.interfaces.web.filings.api import material_store
 from clearance.services import accounts, review
 from clearance.services import filings as filing_service
 from tests.filings.conftest import ADMIN, BEIJING, FILING_FORM, MATERIAL_FILES, ORG_BEIJING
+from tests.web import workspace_client
 
 PASSWORD = "a long enough passphrase"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
 @contextmanager
 def mock_endpoint(config: MockConfig) -> Iterator[str]:
     """The scripted OpenAI-compatible endpoint on a free port; yields its root URL (the API is
@@ -94,31 +85,13 @@ def live_server(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-class Browser:
-    """An HTTP client that logs in through the real /login form and posts forms with the CSRF
-    token of the last page it read."""
-
-    def __init__(self, base_url: str, *, lang: str = "en") -> None:
-        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30,
-                                 headers={"Accept-Language": lang})
-        self.csrf = ""
+class Browser(workspace_client.Browser):
+    """The workspace's test browser over real HTTP; a refused login fails the test here."""
 
     def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
-        page = self.http.get("/login")
-        resp = self.http.post("/login", data={"email": email, "password": password,
-                                              "csrf_token": csrf_of(page.text), "next": "/filings"})
+        resp: httpx.Response = super().login(email, password)
         assert resp.status_code == 303, resp.text
-        self.csrf = csrf_of(self.http.get("/filings").text)
         return resp
-
-    def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.http.get(url, **kw)
-
-    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
-        return self.http.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kw)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @dataclass

@@ -310,7 +310,7 @@ def test_bad_labels_and_signatures_are_refused_and_change_nothing(office: Office
             assert resp.status_code == 422, (form, resp.status_code)
             assert message in resp.text, form
             assert 'id="override-form"' in resp.text  # the page again, with the message
-        stale = a.http.post(f"/filings/{fid}/assessment/label",
+        stale = a.client.post(f"/filings/{fid}/assessment/label",
                             data={"csrf_token": "stale", "item_id": item, "action": "agree"})
         assert stale.status_code == 403 and "This form has expired" in stale.text
         assert a.get(f"/filings/{fid}/assessment/label?at=999").status_code == 404

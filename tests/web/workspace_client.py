@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -19,8 +20,11 @@ def csrf_of(html: str) -> str:
 
 
 class Browser:
-    def __init__(self, app: FastAPI, *, lang: str = "en") -> None:
-        self.client = TestClient(app, follow_redirects=False)
+    """In-process against an app (TestClient), or over real HTTP against a served base URL."""
+
+    def __init__(self, target: FastAPI | str, *, lang: str = "en") -> None:
+        self.client: httpx.Client = (httpx.Client(base_url=target, follow_redirects=False, timeout=30)
+                                     if isinstance(target, str) else TestClient(target, follow_redirects=False))
         self.client.headers["Accept-Language"] = lang
         self.csrf = ""
 
@@ -37,3 +41,6 @@ class Browser:
 
     def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
         return self.client.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kw)
+
+    def close(self) -> None:
+        self.client.close()

@@ -13,6 +13,8 @@ translated from ``registry.po``. Both negotiate the language the same way (i18n.
 from __future__ import annotations
 
 import gettext
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +51,21 @@ def translations(lang: str) -> gettext.NullTranslations:
         t = Translations(buf)
         merged = t if merged is None else merged.merge(t)
     return merged or gettext.NullTranslations()
+
+
+Rules = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def rephrase(rules: Rules, message: str, tr: Translator,
+             value: Callable[[str], str] = lambda v: v) -> str | None:
+    """The first rule whose pattern matches ``message``, its template translated with the
+    pattern's named groups (each passed through ``value``); None when no rule matches. How the
+    workspace shows English messages written elsewhere (pydantic's, the policy's)."""
+    for pattern, template in rules:
+        m = pattern.match(message)
+        if m:
+            return tr(template, **{k: value(v) for k, v in m.groupdict().items()})
+    return None
 
 
 class Translator:

@@ -6,9 +6,8 @@ both languages. Messages the domain writes itself (credit codes, filing numbers)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from clearance.interfaces.web.catalogues import N_, Translator
+from clearance.interfaces.web.catalogues import N_, Translator, rephrase
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Field required"), N_("This field is required.")),
@@ -28,12 +27,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def humane(message: str, tr: Callable[..., str]) -> str:
-    for pattern, text in _RULES:
-        m = pattern.match(message)
-        if m:
-            return tr(text, **{k: v.rstrip(".,") for k, v in m.groupdict().items()})
-    return message
+def humane(message: str, tr: Translator) -> str:
+    return rephrase(_RULES, message, tr, lambda v: v.rstrip(".,")) or message
 
 
 def translate_errors(errors: dict[str, str], lang: str) -> dict[str, str]:

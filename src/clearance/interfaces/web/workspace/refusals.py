@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clearance.interfaces.web.catalogues import N_, Translator
+from clearance.interfaces.web.catalogues import N_, Translator, rephrase
 from clearance.interfaces.web.workspace.labels import STATES_BY_VALUE
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -34,9 +34,4 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def translated(reason: str, lang: str) -> str:
     tr = Translator(lang)
-    for pattern, text in _RULES:
-        m = pattern.match(reason)
-        if m:
-            values = {k: tr(STATES_BY_VALUE.get(v, v)) for k, v in m.groupdict().items()}
-            return tr(text, **values)
-    return reason
+    return rephrase(_RULES, reason, tr, lambda state: tr(STATES_BY_VALUE.get(state, state))) or reason
