@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
+from clearance.adapters.material_store import MaterialStore
 from clearance.interfaces.web import i18n, urls
 from clearance.interfaces.web.cache import ResponseCache
 from clearance.services.assessment_runner import AssessmentRunner
@@ -77,3 +78,14 @@ def language(request: Request) -> str:
 
 
 Lang = Annotated[str, Depends(language)]
+
+
+def material_store() -> MaterialStore:
+    """Where uploaded materials are stored: one dependency for the API and the pages, so a test
+    (or a deployment) overrides it once for both."""
+    from clearance.services.filings import default_store
+
+    return default_store()
+
+
+Store = Annotated[MaterialStore, Depends(material_store)]

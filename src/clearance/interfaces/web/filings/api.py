@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from clearance.adapters.material_store import MaterialStore
 from clearance.domain.accounts import Scope
 from clearance.domain.filings.forms import MaterialType
 from clearance.domain.filings.records import Filing
@@ -24,7 +23,7 @@ from clearance.domain.filings.workflow import Actor, IllegalTransition, State
 from clearance.domain.policy import Forbidden
 from clearance.interfaces.web.error_routes import mapping_errors
 from clearance.interfaces.web.filings import schemas as sc
-from clearance.interfaces.web.state import WebState
+from clearance.interfaces.web.state import Store, WebState, material_store  # noqa: F401 - tests override it here
 from clearance.interfaces.web.upload_body import BadUpload, TooLarge, read_capped
 from clearance.services import accounts, review
 from clearance.services import filings as filing_service
@@ -119,14 +118,8 @@ def writer(web: WebState, credentials: Credentials) -> Actor:
     return _authenticate(web, credentials, Scope.FILINGS_WRITE)
 
 
-def material_store() -> MaterialStore:
-    """Where materials are stored; a dependency so tests can point it at a temporary folder."""
-    return filing_service.default_store()
-
-
 Reader = Annotated[Actor, Security(reader)]
 Writer = Annotated[Actor, Security(writer)]
-Store = Annotated[MaterialStore, Depends(material_store)]
 
 
 def _public(f: Filing) -> sc.FilingPublic:

@@ -27,7 +27,7 @@ from clearance.domain.filings.workflow import (
 )
 from clearance.domain.policy import Action, allowed
 from clearance.interfaces.web import catalogues
-from clearance.interfaces.web.state import Web, WebState
+from clearance.interfaces.web.state import Store, Web, WebState
 from clearance.interfaces.web.upload_body import BadUpload, TooLarge, read_capped
 from clearance.interfaces.web.workspace import form_fields, labels
 from clearance.interfaces.web.workspace.common import (
@@ -55,14 +55,6 @@ FILING = "/filings/{filing_id}"
 
 def filing_url(filing_id: str, part: str = "") -> str:
     return f"{FILINGS}/{filing_id}{part}"
-
-
-def _store(request: Request) -> Any:
-    # the same override point as the JSON API, so tests point both at one temporary folder
-    from clearance.interfaces.web.filings.api import material_store
-
-    override = request.app.dependency_overrides.get(material_store, material_store)
-    return override()
 
 
 @router.get(FILINGS)
@@ -147,7 +139,8 @@ async def save_form(filing_id: str, request: Request, web: WebState, sess: Sessi
 
 
 @router.post(FILING + "/materials/{material_type}")
-async def upload(filing_id: str, material_type: str, request: Request, web: WebState, sess: Session) -> Response:
+async def upload(filing_id: str, material_type: str, request: Request, web: WebState, sess: Session,
+                 store: Store) -> Response:
     """One form per material, so the material's own size limit is known before the body is
     read (upload_body.read_capped); the CSRF token travels in the same multipart body."""
     _ = catalogues.Translator(lang_of(request))
@@ -174,7 +167,7 @@ async def upload(filing_id: str, material_type: str, request: Request, web: WebS
     try:
         await run_in_threadpool(filing_service.upload_material, web.engine, actor=sess.actor, filing_id=filing_id,
                                 material_type=mtype.value, filename=up.filename, content=up.content,
-                                declared_type=up.declared_type, store=_store(request))
+                                declared_type=up.declared_type, store=store)
     except InvalidInput as exc:
         return filing_page(web, request, sess, f, status=422,
                            errors={"material": label + "; ".join(exc.errors.values())})
@@ -182,9 +175,9 @@ async def upload(filing_id: str, material_type: str, request: Request, web: WebS
 
 
 @router.get(FILING + "/materials/{material_id}")
-async def download(filing_id: str, material_id: int, web: WebState, sess: Session, request: Request) -> Response:
+async def download(filing_id: str, material_id: int, web: WebState, sess: Session, store: Store) -> Response:
     d = await run_in_threadpool(filing_service.download_material, web.engine, actor=sess.actor,
-                                filing_id=filing_id, material_id=material_id, store=_store(request))
+                                filing_id=filing_id, material_id=material_id, store=store)
     return Response(d.content, media_type=d.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(d.material.filename)}",
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"})
