@@ -31,26 +31,46 @@ def load_calibration(directory: Path, splits: Collection[str] | None = None) -> 
     return rows
 
 
-def train(texts: Sequence[str], labels: Sequence[str], *, max_chars: int = 300,
-          max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str = "refusal-charlr") -> dict[str, Any]:
+def train_linear(texts: Sequence[str], labels: Sequence[str], classes: Sequence[str], *, max_chars: int,
+                 max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str) -> dict[str, Any]:
+    """Character n-gram TF-IDF + logistic regression, exported in the JSON structure that
+    ``LinearTextModel`` evaluates in pure Python. ``texts`` are raw; they get the same
+    ``prepare`` as at inference. Two classes are exported as a softmax over (0, z), which is
+    scikit-learn's binary sigmoid."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    prepared = [prepare(answer_text(t), max_chars) for t in texts]
-    y = [CLASSES.index(lab) for lab in labels]
+    prepared = [prepare(t, max_chars) for t in texts]
+    y = [list(classes).index(lab) for lab in labels]
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False,
                           max_features=max_features, min_df=min_df)
     x = vec.fit_transform(prepared)
     clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     clf.fit(x, y)
-    present = list(clf.classes_)
-    vocab: dict[str, list[float]] = {}
-    for g, col in vec.vocabulary_.items():
-        w = [float(clf.coef_[present.index(k)][col]) if k in present else 0.0 for k in range(len(CLASSES))]
-        vocab[str(g)] = [float(vec.idf_[col]), *w]
-    intercept = [float(clf.intercept_[present.index(k)]) if k in present else -1e9 for k in range(len(CLASSES))]
-    return {"version": f"{version}/{len(texts)}", "classes": CLASSES, "ngram": [1, 3], "max_chars": max_chars,
-            "intercept": intercept, "vocab": vocab, "items": len(texts)}
+    present = [int(k) for k in clf.classes_]
+    k_all = len(classes)
+
+    def weights(col: int | None) -> list[float]:
+        if len(present) == 2:  # binary: one weight vector, for the second class present
+            w = [0.0] * k_all
+            w[present[1]] = float(clf.coef_[0][col]) if col is not None else float(clf.intercept_[0])
+            if col is None:
+                w = [-1e9 if k not in present else w[k] for k in range(k_all)]
+            return w
+        if col is None:
+            return [float(clf.intercept_[present.index(k)]) if k in present else -1e9 for k in range(k_all)]
+        return [float(clf.coef_[present.index(k)][col]) if k in present else 0.0 for k in range(k_all)]
+
+    vocab = {str(g): [float(vec.idf_[col]), *weights(col)] for g, col in vec.vocabulary_.items()}
+    return {"version": f"{version}/{len(texts)}", "classes": list(classes), "ngram": [1, 3], "max_chars": max_chars,
+            "intercept": weights(None), "vocab": vocab, "items": len(texts)}
+
+
+def train(texts: Sequence[str], labels: Sequence[str], *, max_chars: int = 300,
+          max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str = "refusal-charlr") -> dict[str, Any]:
+    """The refusal classifier: three classes over the head of the answer proper."""
+    return train_linear([answer_text(t) for t in texts], labels, CLASSES, max_chars=max_chars,
+                        max_features=max_features, c=c, min_df=min_df, version=version)
 
 
 def folds(rows: Sequence[dict[str, Any]], k: int = 5, seed: int = 0) -> list[list[int]]:
