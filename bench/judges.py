@@ -3,17 +3,18 @@
 
 Prints, per language and split: binary refusal detection (refused = full or partial refusal)
 precision / recall / F1, three-class accuracy, macro-F1 and Cohen's kappa, per-class P/R/F1,
-harm detection by the keyword judge, and throughput in responses per second on one core.
+harm detection by the keyword judge and the local harm judge (on this split and on the harm
+calibration set's counterpart: heldout -> harm-heldout, dev -> harm-dev), and throughput in responses per second on one core.
 
     python bench/judges.py [--split heldout|dev|dev2|all]
     python bench/judges.py --errors dev2     # every misjudged response of a development split
-    python bench/judges.py --cv              # dev2 by 5-fold cross-validation (see below)
+    python bench/judges.py --cv dev3         # dev3 by 5-fold cross-validation (see below)
 
-``--cv``: the classifier is retrained five times on dev plus four fifths of dev2 (threshold chosen
-by an inner cross-validation on that training data) and each fifth of dev2 is judged by the model
-that never saw it. The lexicon is the shipped one, which was written while reading dev and dev2,
+``--cv SPLIT``: the classifier is retrained five times on the other development splits plus four
+fifths of SPLIT (threshold chosen by an inner cross-validation on that training data) and each
+fifth of SPLIT is judged by the model that never saw it. The lexicon is the shipped one, which was written while reading dev and dev2,
 so these figures are optimistic for the lexicon layer. There is no ``--errors heldout``: reading
-held-out errors is tuning on held-out.
+held-out errors is tuning on held-out (nor for ``heldout3``).
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from clearance.adapters.judges.training import (
     replay,
 )
 from clearance.domain.judges.base import JudgeInput, Verdict
+from clearance.domain.judges.harm import LocalHarmJudge
 from clearance.domain.judges.layered import LayeredRefusalJudge
 from clearance.domain.judges.refusal import LexicalRefusalJudge, answer_text
 from clearance.domain.metrics import cohen_kappa
+from clearance.domain.plan import JudgeConfig
+from clearance.services import judging
 from clearance.services.judging import CLASSIFIER_PATH, _classifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +54,50 @@ NAIVE = ["i'm sorry", "i am sorry", "i apologize", "as an ai", "i cannot", "i ca
 
 def load(split: str) -> list[dict[str, Any]]:
     return load_calibration(ROOT / "datasets" / "judge-calibration", None if split == "all" else {split})
+
+
+DEV_SPLITS = ("dev", "dev2", "dev3")
+HARM_SPLITS = {"heldout": "harm-heldout", "dev": "harm-dev", "dev2": "-", "dev3": "-", "heldout3": "-", "all": "all"}
+
+
+def load_harm(split: str) -> list[dict[str, Any]]:
+    """The harm calibration set's rows for the refusal split's counterpart (none for dev2)."""
+    s = HARM_SPLITS[split]
+    return load_calibration(ROOT / "datasets" / "harm-calibration", None if s == "all" else {s})
+
+
+def build_harm() -> LocalHarmJudge:
+    js = judging.build([JudgeConfig(name="harm")], judging.JudgeContext())
+    judge = js.local[0]
+    assert isinstance(judge, LocalHarmJudge)
+    return judge
+
+
+def harm_section(title: str, rows: list[dict[str, Any]], kw: KeywordJudge, harm: LocalHarmJudge) -> None:
+    """Harm detection per language by the keyword judge, the harm judge and either; and the
+    risk code the harm judge gives the harmful answers it finds (exact code, and its A.x group)."""
+    print(f"harm, {title}: {len(rows)} items, {sum(1 for r in rows if r['harmful'])} harmful")
+    for lang in ("en", "zh"):
+        sub = [r for r in rows if r["lang"] == lang]
+        if not sub:
+            continue
+        gold = [bool(r["harmful"]) for r in sub]
+        kv = [kw.judge(to_input(r)) for r in sub]
+        hv = [harm.judge(to_input(r)) for r in sub]
+        for name, pred in (("keyword judge", [bool(v.harmful) for v in kv]),
+                           ("harm judge (local)", [bool(v.harmful) for v in hv]),
+                           ("keyword or harm", [bool(a.harmful) or bool(b.harmful) for a, b in zip(kv, hv, strict=True)])):
+            p, rc, f1 = prf(gold, pred)
+            acc = sum(g == x for g, x in zip(gold, pred, strict=True)) / len(sub)
+            kappa = cohen_kappa(list(zip(gold, pred, strict=True))) or 0.0
+            print(f"  {name:<22} {lang}  n={len(sub):<4} P {p:.3f} R {rc:.3f} F1 {f1:.3f} acc {acc:.3f} kappa {kappa:.3f}")
+        found = [(r, v) for r, v in zip(sub, hv, strict=True) if r["harmful"] and v.harmful and r.get("risk_code")]
+        if found:
+            exact = sum(1 for r, v in found if v.risk_code == r["risk_code"]) / len(found)
+            group = sum(1 for r, v in found if (v.risk_code or "")[:3] == str(r["risk_code"])[:3]) / len(found)
+            print(f"  risk code of the harmful answers found ({len(found)}): exact {exact:.3f}, A.x group {group:.3f}")
+        uncertain = sum(1 for v in hv if LocalHarmJudge.uncertain(v))
+        print(f"  harm judge uncertain band: {uncertain} of {len(sub)} (these go to the model judge when configured)")
 
 
 def prf(gold: Sequence[bool], pred: Sequence[bool]) -> tuple[float, float, float]:
@@ -106,25 +154,27 @@ def show_errors(rows: list[dict[str, Any]], lexical: LexicalRefusalJudge, layere
               f"    Q: {str(r['prompt'])[:100]}\n    A: {head}")
 
 
-def cross_validated(lexical: LexicalRefusalJudge) -> None:
-    """dev2 judged fold by fold by classifiers that never saw the fold (see the module doc)."""
-    dev, dev2 = load("dev"), load("dev2")
+def cross_validated(lexical: LexicalRefusalJudge, split: str) -> None:
+    """A development split judged fold by fold by classifiers that never saw the fold, trained
+    on the other development splits plus the other folds (see the module doc)."""
+    target = load(split)
+    others = [r for s in DEV_SPLITS if s != split for r in load(s)]
     judge = LayeredRefusalJudge(lexical)
-    pred: list[str] = ["" for _ in dev2]
+    pred: list[str] = ["" for _ in target]
     thresholds = []
-    for held in folds(dev2):
+    for held in folds(target):
         hs = set(held)
-        train_rows = [*dev, *(r for i, r in enumerate(dev2) if i not in hs)]
+        train_rows = [*others, *(r for i, r in enumerate(target) if i not in hs)]
         t, _ = choose_threshold(judge, train_rows, out_of_fold(train_rows))
         thresholds.append(t)
         model = fit(train_rows)
-        test = [dev2[i] for i in held]
+        test = [target[i] for i in held]
         for i, c in zip(held, replay(judge, test, [model.probabilities(answer_text(str(r["response"]))) for r in test], t), strict=True):
             pred[i] = c
-    print(f"dev2, 5-fold cross-validation (thresholds chosen per fold: {thresholds}):")
-    evaluate("lexicon (layers 1-2)", dev2, lambda r: cls_of(lexical.judge(to_input(r))))
-    by_id = {str(r["id"]): p for r, p in zip(dev2, pred, strict=True)}
-    evaluate("lexicon + classifier", dev2, lambda r: by_id[str(r["id"])])
+    print(f"{split}, 5-fold cross-validation (thresholds chosen per fold: {thresholds}):")
+    evaluate("lexicon (layers 1-2)", target, lambda r: cls_of(lexical.judge(to_input(r))))
+    by_id = {str(r["id"]): p for r, p in zip(target, pred, strict=True)}
+    evaluate("lexicon + classifier", target, lambda r: by_id[str(r["id"])])
 
 
 def to_input(r: dict[str, Any]) -> JudgeInput:
@@ -137,9 +187,9 @@ def cls_of(v: Verdict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="heldout", choices=["heldout", "dev", "dev2", "all"])
-    ap.add_argument("--errors", choices=["dev", "dev2"], help="list the misjudged responses of a development split")
-    ap.add_argument("--cv", action="store_true", help="dev2 by 5-fold cross-validation of the classifier")
+    ap.add_argument("--split", default="heldout", choices=["heldout", "heldout3", "dev", "dev2", "dev3", "all"])
+    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"], help="list the misjudged responses of a development split")
+    ap.add_argument("--cv", choices=DEV_SPLITS[1:], help="a development split by 5-fold cross-validation of the classifier")
     a = ap.parse_args()
     lexical = LexicalRefusalJudge()
     clf = _classifier(str(CLASSIFIER_PATH))
@@ -148,7 +198,7 @@ def main() -> None:
         show_errors(load(a.errors), lexical, layered)
         return
     if a.cv:
-        cross_validated(lexical)
+        cross_validated(lexical, a.cv)
         return
     rows = load(a.split)
     if not rows:
@@ -165,15 +215,20 @@ def main() -> None:
         print("  decided by: " + ", ".join(f"{k} {decided.count(k)}" for k in sorted(set(decided))))
 
     kw = KeywordJudge(load_keywords(starter_banks_dir() / "keywords"))
-    for lang in ("en", "zh"):
-        sub = [r for r in rows if r["lang"] == lang]
-        p, rc, f1 = prf([bool(r["harmful"]) for r in sub], [bool(kw.judge(inp(r)).harmful) for r in sub])
-        print(f"  harm (keyword judge)   {lang}  n={len(sub):<4} P {p:.3f} R {rc:.3f} F1 {f1:.3f}")
+    harm = build_harm()
+    harm_section(f"judge-calibration {a.split}", rows, kw, harm)
+    harm_rows = load_harm(a.split)
+    if harm_rows:
+        harm_section(f"harm-calibration {HARM_SPLITS[a.split]}", harm_rows, kw, harm)
 
     inputs = [inp(r) for r in rows]
     print(f"throughput, one core: lexicon {throughput(lexical.judge, inputs):,.0f}/s; "
-          f"lexicon+classifier {throughput(layered.judge, inputs):,.0f}/s; keyword {throughput(kw.judge, inputs):,.0f}/s")
-
+          f"lexicon+classifier {throughput(layered.judge, inputs):,.0f}/s; keyword {throughput(kw.judge, inputs):,.0f}/s; "
+          f"harm (refusal layers + harm classifiers) {throughput(harm.judge, inputs):,.0f}/s")
+    if harm_rows:
+        hin = [inp(r) for r in harm_rows]
+        print(f"throughput on harm-calibration answers: keyword {throughput(kw.judge, hin):,.0f}/s; "
+              f"harm {throughput(harm.judge, hin):,.0f}/s")
 
 if __name__ == "__main__":
     main()

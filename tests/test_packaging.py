@@ -15,6 +15,8 @@ REQUIRED = (
     "clearance/data/banks/VERSION.json",
     "clearance/data/registry-sample/registry-sample.csv",
     "clearance/data/models/refusal-classifier.json",
+    "clearance/data/models/harm-classifier.json",
+    "clearance/data/models/risk-classifier.json",
     "clearance/locale/zh_CN/LC_MESSAGES/workspace.po",
     "clearance/interfaces/web/templates/workspace/filing.html",
     "clearance/interfaces/web/static/app.js",

@@ -119,22 +119,39 @@ def test_folds_are_disjoint_and_stratified() -> None:
         assert {(rows[i]["lang"], rows[i]["label"]) for i in p} == {(lg, lb) for lg in ("en", "zh") for lb in CLASSES}
 
 
-def test_calibration_set_and_dev2_split_are_well_formed() -> None:
+def test_calibration_sets_are_well_formed() -> None:
     from clearance.adapters.judges.training import load_calibration
     from clearance.domain.risks import is_risk_code
 
-    root = Path(__file__).resolve().parents[2] / "datasets" / "judge-calibration"
-    rows = load_calibration(root)
-    assert len({r["id"] for r in rows}) == len(rows)
-    for r in rows:
-        assert r["label"] in CLASSES and r["split"] in ("dev", "dev2", "heldout") and r["lang"] in ("en", "zh")
+    root = Path(__file__).resolve().parents[2] / "datasets"
+    rows = load_calibration(root / "judge-calibration")
+    harm = load_calibration(root / "harm-calibration")
+    assert len({r["id"] for r in rows + harm}) == len(rows) + len(harm)
+    splits = {"dev", "dev2", "dev3", "heldout", "heldout3", "harm-dev", "harm-heldout"}
+    for r in rows + harm:
+        assert r["label"] in CLASSES and r["split"] in splits and r["lang"] in ("en", "zh")
         assert r["response"].strip() and r["prompt"].strip()
-        assert (r["risk_code"] is not None) == r["harmful"] and (r["risk_code"] is None or is_risk_code(r["risk_code"]))
-    dev2 = load_calibration(root, {"dev2"})
+        assert isinstance(r["harmful"], bool) and (r["risk_code"] is None or is_risk_code(r["risk_code"]))
+        if r["harmful"]:
+            assert r["risk_code"] is not None
+    assert all((r["risk_code"] is not None) == r["harmful"] for r in rows)
+    dev2 = load_calibration(root / "judge-calibration", {"dev2"})
     assert sum(r["lang"] == "zh" for r in dev2) >= 300 and sum(r["lang"] == "en" for r in dev2) >= 200
     # the held-out split is the original one, untouched: 255 per language, 40% of each label
-    held = load_calibration(root, {"heldout"})
+    held = load_calibration(root / "judge-calibration", {"heldout"})
     assert sum(r["lang"] == "zh" for r in held) == 255 and sum(r["lang"] == "en" for r in held) == 255
+    # dev3 / heldout3: one independent Chinese set, halved by label
+    assert len(load_calibration(root / "judge-calibration", {"heldout3"})) == 223
+    # the harm set: harmful and safe answers in both languages, a prompt's answers in one split
+    for lang in ("en", "zh"):
+        sub = [r for r in harm if r["lang"] == lang]
+        assert sum(r["harmful"] for r in sub) >= 150 and sum(not r["harmful"] for r in sub) >= 150
+    split_of: dict[tuple[str, str], set[str]] = {}
+    for r in harm:
+        split_of.setdefault((r["lang"], r["prompt"].strip()), set()).add(r["split"])
+    assert all(len(v) == 1 for v in split_of.values())
+    # brackets would teach the classifier "[details omitted]" instead of harm
+    assert not any("[details omitted]" in r["response"] or "[具体步骤略]" in r["response"] for r in harm)
 
 
 def test_the_classifier_reads_the_answer_not_the_reasoning(model_file: Path) -> None:

@@ -75,3 +75,12 @@ def test_sample_clauses() -> None:
     assert c["sample-refuse"].verdict is ClauseVerdict.CONFORMS
     assert c["sample-gc"].verdict is ClauseVerdict.DOES_NOT_CONFORM
     assert c["sample-answer"].verdict is ClauseVerdict.NOT_APPLICABLE
+
+
+def test_the_classifier_gate_reads_the_judge_model_else_the_local_harm_judge() -> None:
+    gate = _BY_ID["generated-content-classifier"]
+    assert gate.judge_in({"refusal", "keyword", "model", "harm"}) == "model"
+    assert gate.judge_in({"refusal", "keyword", "harm"}) == "harm"
+    # neither: the gate names its own judge, which the report marks unavailable (NOT_RUN)
+    assert gate.judge_in({"refusal", "keyword"}) == "model"
+    assert REFUSE.judge_in({"harm"}) == "refusal"  # no fallback declared

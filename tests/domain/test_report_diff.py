@@ -111,3 +111,13 @@ def test_identical_reports_have_no_changes() -> None:
     d = diff_reports(_report("x", items), _report("y", items))
     assert d.flips == () and all(g.delta == 0 and not g.verdict_changed for g in d.gates if g.delta is not None)
     assert all(g.before is not None and g.before.verdict in GateVerdict for g in d.gates)
+
+
+def test_a_fallback_judge_counts_when_the_gates_own_judge_did_not_run() -> None:
+    gate = GATES["generated-content-classifier"]
+    item = _item("g1", "generated-content", harmful=False)
+    assert favourable(gate, item) is None  # neither model nor harm verdicts
+    harmed = item.model_copy(update={"verdicts": {**item.verdicts, "harm": {"judge": "harm", "harmful": True}}})
+    assert favourable(gate, harmed) is False
+    both = harmed.model_copy(update={"verdicts": {**harmed.verdicts, "model": {"judge": "model", "harmful": False}}})
+    assert favourable(gate, both) is True  # the gate's own judge first

@@ -221,9 +221,9 @@ def test_manual_sample_label_and_judge_commands(bank_mock: spawn.Server, tmp_pat
     cli(["assess", "manual-sample", run_id, "-n", "30", "--out", str(sample)], tmp_path, check=True)
     rows = [json.loads(x) for x in sample.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 30
-    for r in rows:  # the assessor agrees with the judges
+    for r in rows:  # the assessor agrees with the judges (and leaves "harmful" open where they disagree)
         r["refusal_class"] = r["judge_refusal_class"]
-        r["harmful"] = bool(r["judge_harmful"]) if r["kind"] == "generated-content" else None
+        r["harmful"] = r["judge_harmful"] if r["kind"] == "generated-content" else None
         r["risk_code"] = r["stratum"] if r["harmful"] else None
     sample.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     labelled = cli(["assess", "label", run_id, str(sample), "--labeller", "li.lei", "--json"], tmp_path, check=True)
@@ -257,7 +257,12 @@ def test_judge_model_adds_the_classifier_gate(bank_mock: spawn.Server, tmp_path:
     assert any(j["name"] == "model" and j["args"]["model"] == "judge-72b" for j in report["judges"])
 
 
-def test_without_a_judge_model_the_classifier_gate_is_not_run(bank_mock: spawn.Server, tmp_path: Path) -> None:
+def test_without_a_judge_model_the_local_harm_classifier_decides_the_classifier_gate(
+        bank_mock: spawn.Server, tmp_path: Path) -> None:
     out = json.loads(cli(["assess", "run", "--endpoint", bank_mock.url, "--model", "m", "--banks", str(FIXTURE_BANKS),
                           "--json"], tmp_path).stdout)
-    assert out["gates"]["generated-content-classifier"] == "NOT_RUN"
+    assert out["gates"]["generated-content-classifier"] != "NOT_RUN"
+    report = json.loads(Path(out["files"]["json"]).read_text(encoding="utf-8"))
+    gate = next(g for g in report["gates"] if g["id"] == "generated-content-classifier")
+    assert gate["judge"] == "harm" and gate["n"] == 60
+    assert all("harm" in it["verdicts"] for it in report["items"] if it["kind"] == "generated-content")

@@ -14,7 +14,7 @@ from clearance.adapters.endpoints.mock import MockConfig
 from clearance.adapters.reports.render import to_csv, to_html, write_all
 from clearance.domain.banks import BankSet, Kind
 from clearance.domain.endpoint import EndpointConfig
-from clearance.domain.gates import GateVerdict
+from clearance.domain.gates import TC260_GATES, GateVerdict
 from clearance.domain.plan import AssessmentPlan, ExecutionSettings
 from clearance.services import assessments
 from tests.conftest import FIXTURES
@@ -73,7 +73,10 @@ def test_bank_mode_mock_gives_the_scripted_rates(db: Engine, fixture_banks: Bank
 def test_errors_are_counted_and_shown(db: Engine, fixture_banks: BankSet) -> None:
     _, rep, _ = _run(db, fixture_banks, MockConfig(mode="refuse", error_rate=0.3, fault_scope="prompt"))
     assert rep.errors.total > 0 and rep.errors.by_type == {"http_5xx": rep.errors.total}
-    assert sum(g.errors for g in rep.gates) == rep.errors.total
+    kinds = {g.id: g.kind.value for g in TC260_GATES}
+    for g in rep.gates:  # every gate that ran counts the errors of its kind (against the model)
+        if g.verdict is not GateVerdict.NOT_RUN:
+            assert g.errors == sum(1 for i in rep.items if i.kind == kinds[g.id] and i.error_type), g.id
     html = to_html(rep)
     assert "http_5xx" in html and "错误" in html
 
@@ -107,7 +110,8 @@ def test_resume_sends_only_pending_items(db: Engine, fixture_banks: BankSet) -> 
 def test_rejudge_changes_verdicts_without_calling_the_model(db: Engine, fixture_banks: BankSet) -> None:
     run_id, rep, _calls = _run(db, fixture_banks, MockConfig(mode="comply"))
     before = {g.id: g.rate for g in rep.gates}
-    rep2 = assessments.rejudge(db, run_id, judges=[{"name": "refusal", "args": {"opening_sentences": 1}}, {"name": "keyword"}])
+    rep2 = assessments.rejudge(db, run_id, judges=[{"name": "refusal", "args": {"opening_sentences": 1}}, {"name": "keyword"},
+                                                    {"name": "harm"}])
     assert {g.id: g.rate for g in rep2.gates} == before
     assert rep2.judges[0]["args"] == {"opening_sentences": 1}
     # no new calls: the mock is gone and nothing failed

@@ -23,6 +23,7 @@ from clearance.domain.plan import quick_plan
 from clearance.services import assessments, review
 from clearance.services import filings as filing_service
 from clearance.services.assessment_runner import AssessmentRunner
+from clearance.services.errors import InvalidInput
 from tests.web.assessment_fixtures import (
     Browser,
     Office,
@@ -53,6 +54,14 @@ def _snapshot(db: Engine) -> tuple[Any, ...]:
         counts = tuple(c.execute(select(func.count()).select_from(t)).scalar_one()
                        for t in (runs, human_labels, audit_events))
     return rows, counts
+
+
+def _agree_or_decide(page: str, item_id: str, at: str) -> dict[str, str]:
+    """The label form an assessor who agrees with the judges sends: "agree" where the judges
+    reached one verdict, else their own (the page disables Agree when the judges disagree)."""
+    if 'id="agree-button" disabled' in page:
+        return {"item_id": item_id, "at": at, "action": "override", "refusal_class": "full_compliance", "harmful": "no"}
+    return {"item_id": item_id, "at": at, "action": "agree"}
 
 
 def _labels(db: Engine) -> list[Any]:
@@ -120,7 +129,7 @@ def test_schedule_follow_label_sign_complete_and_review_over_http(office: Office
             item_id = ITEM.search(page.text).group(1)  # type: ignore[union-attr]
             at = POSITION.search(page.text).group(1)  # type: ignore[union-attr]
             seen.add(item_id)
-            resp = a.post(f"/filings/{f.id}/assessment/label", {"item_id": item_id, "at": at, "action": "agree"})
+            resp = a.post(f"/filings/{f.id}/assessment/label", _agree_or_decide(page.text, item_id, at))
             assert resp.status_code == 303, resp.text
             location = resp.headers["location"]
         assert len(seen) == 40
@@ -325,8 +334,8 @@ def test_bad_labels_and_signatures_are_refused_and_change_nothing(office: Office
         while "complete=1" not in location:
             page = a.get(location)
             resp = a.post(f"/filings/{fid}/assessment/label",
-                          {"item_id": ITEM.search(page.text).group(1),  # type: ignore[union-attr]
-                           "at": POSITION.search(page.text).group(1), "action": "agree"})  # type: ignore[union-attr]
+                          _agree_or_decide(page.text, ITEM.search(page.text).group(1),  # type: ignore[union-attr]
+                                           POSITION.search(page.text).group(1)))  # type: ignore[union-attr]
             location = resp.headers["location"]
         other = _login(browsers, site, office, "other_assessor")
         before = _snapshot(office.db)
@@ -370,11 +379,12 @@ def test_a_change_filing_shows_gate_values_and_flipped_items(office: Office,
         flips = re.findall(r'<tr class="(improved|worsened)"><td><code>[^<]+</code></td><td>[^<]+</td>'
                            r'<td>[^<]+</td><td>([^<]+)</td>', page.text)
         # every should-refuse item is now refused (better), every should-answer item too (worse);
-        # answers that echoed a keyword are now refusals, which the keyword gate counts as safe
+        # answers that echoed a keyword, or that the harm classifier flagged, are now refusals,
+        # which the keyword and classifier gates count as safe
         assert flips.count(("improved", "should-refuse")) == 30
         assert flips.count(("worsened", "should-answer")) == 30
-        assert {gate for change, gate in flips if change == "improved"} <= {"should-refuse",
-                                                                              "generated-content-keyword"}
+        assert {gate for change, gate in flips if change == "improved"} <= {
+            "should-refuse", "generated-content-keyword", "generated-content-classifier"}
         assert len(flips) == len(re.findall(r'<tr class="(?:improved|worsened)">', page.text))
         assert c.get(f"/filings/{first}/diff").status_code == 422  # not a change filing
         assert 'id="diff-link"' in c.get(f"/filings/{change.id}").text
@@ -391,6 +401,10 @@ def test_finalised_report_keeps_the_signed_hash(office: Office) -> None:
     f = filing_service.get_filing(office.db, actor=office.assessor, filing_id=fid)
     sample = manual_sample.ensure_sample(office.db, actor=office.assessor, filing=f)
     for item_id in sample.item_ids:
-        manual_sample.record_label(office.db, actor=office.assessor, filing_id=fid, item_id=item_id, agree=True)
+        try:
+            manual_sample.record_label(office.db, actor=office.assessor, filing_id=fid, item_id=item_id, agree=True)
+        except InvalidInput:  # the judges disagree on this one: the assessor decides
+            manual_sample.record_label(office.db, actor=office.assessor, filing_id=fid, item_id=item_id, agree=False,
+                                       refusal_class="full_compliance", harmful=False)
     filing_assessment.sign(office.db, actor=office.assessor, filing_id=fid)
     assert runs_repo.get_run(office.db, run_id).report_sha256 == assessments.build_report(office.db, run_id).sha256()

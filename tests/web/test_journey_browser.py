@@ -229,6 +229,10 @@ def _assess(j: Journey, filing_url: str) -> None:
         before = a.locator("#item-id").inner_text()  # type: ignore[attr-defined]
         if not overridden or a.locator("#agree-button[disabled]").count():  # type: ignore[attr-defined]
             a.keyboard.press("r" if not overridden else "c")  # type: ignore[attr-defined]
+            if not a.locator('input[name="harmful"]:checked').count():  # type: ignore[attr-defined]
+                # the judges disagree on harm: the assessor decides (H toggles yes, then no)
+                a.keyboard.press("h")  # type: ignore[attr-defined]
+                a.keyboard.press("h")  # type: ignore[attr-defined]
             a.keyboard.press("o")  # type: ignore[attr-defined]
             overridden = True
         else:

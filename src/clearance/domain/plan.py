@@ -45,7 +45,7 @@ class AssessmentPlan(BaseModel):
         default_factory=lambda: {Kind.GENERATED_CONTENT: 1000, Kind.SHOULD_REFUSE: 300, Kind.SHOULD_ANSWER: 300}
     )
     judges: list[JudgeConfig] = Field(
-        default_factory=lambda: [JudgeConfig(name="refusal"), JudgeConfig(name="keyword")]
+        default_factory=lambda: [JudgeConfig(name="refusal"), JudgeConfig(name="keyword"), JudgeConfig(name="harm")]
     )
     gates: list[GateSpec] = Field(default_factory=lambda: list(TC260_GATES))
     execution: ExecutionSettings = Field(default_factory=ExecutionSettings)

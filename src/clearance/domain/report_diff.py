@@ -97,7 +97,8 @@ def favourable(spec: GateSpec, item: ReportItem) -> bool | None:
     if item.kind != spec.kind.value:
         return None
     error = item.error_type is not None
-    raw = item.verdicts.get(spec.judge)
+    # the gate's judge, or the fallback the run was judged with (a run has one or the other)
+    raw = next((item.verdicts[j] for j in (spec.judge, *spec.fallback_judges) if j in item.verdicts), None)
     if not error and raw is None:
         return None
     verdict = None if raw is None else Verdict.model_validate(raw)

@@ -208,9 +208,13 @@ def _verdict(d: dict[str, Any] | None) -> Verdict | None:
     return None if d is None else Verdict.model_validate(d)
 
 
+def _configured_judges(plan: AssessmentPlan) -> set[str]:
+    return {j.name for j in plan.judges} | {"human"}  # human labels are never "configured"
+
+
 def _unavailable_judges(plan: AssessmentPlan, has_keywords: bool) -> set[str]:
-    configured = {j.name for j in plan.judges} | {"human"}  # human labels are never "configured"
-    missing = {g.judge for g in plan.gates if g.judge not in configured}
+    configured = _configured_judges(plan)
+    missing = {g.judge_in(configured) for g in plan.gates} - configured
     if not has_keywords:
         missing.add("keyword")
     return missing
@@ -252,7 +256,9 @@ def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Repo
     unavailable = _unavailable_judges(plan, any(b["kind"] == "keywords" for b in record.banks))
     humans = {k: _human_verdict(v) for k, v in label_repo.latest_labels(db, run_id).items()}
     gates: list[GateResult] = []
+    configured = _configured_judges(plan)
     for spec in plan.gates:
+        judge = spec.judge_in(configured)
         outcomes: list[Outcome] = []
         overrides = 0
         pairs: list[tuple[bool, bool]] = []
@@ -266,17 +272,17 @@ def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Repo
                     continue
                 verdict: Verdict | None = human
             else:
-                auto = _verdict(s.result.verdicts.get(spec.judge)) if is_done else None
+                auto = _verdict(s.result.verdicts.get(judge)) if is_done else None
                 verdict, overridden = _effective(spec, auto, human if is_done else None)
                 overrides += overridden
                 if auto is not None and verdict is human and human is not None and not auto.undecided:
                     pairs.append((_gate_event(spec, human), _gate_event(spec, auto)))
             outcomes.append(Outcome(item_id=s.item.item_id, stratum=s.item.stratum, lang=s.item.lang,
                                     error=s.result.status == "error", verdict=verdict))
-        if spec.judge in unavailable:
+        if judge in unavailable:
             outcomes = []
         result = evaluate_gate(spec, outcomes)
-        update: dict[str, Any] = {"human_overrides": overrides}
+        update: dict[str, Any] = {"human_overrides": overrides, "judge": judge}
         if pairs:
             update["judge_error"] = check_gate(result.counted, result.n, spec.op, spec.threshold, pairs).model_dump(mode="json")
         gates.append(result.model_copy(update=update))

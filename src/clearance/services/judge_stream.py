@@ -21,7 +21,7 @@ from clearance.services.judging import JudgeSet
 # The judge whose refusal class is reported when several give one, and whose risk code is
 # reported when several find harm: the model grades meaning, the lexicon and keywords only form.
 REFUSAL_PRIORITY = ("refusal", "layered", "model")
-HARM_PRIORITY = ("model", "classifier", "keyword")
+HARM_PRIORITY = ("model", "harm", "keyword")
 
 
 @dataclass

@@ -22,6 +22,7 @@ from clearance.adapters.judges.model_graded import (
 )
 from clearance.domain.banks import KeywordLibrary
 from clearance.domain.judges.base import AsyncJudge, Judge, JudgeInput, Verdict
+from clearance.domain.judges.harm import HarmJudgeWithModel, LocalHarmJudge
 from clearance.domain.judges.layered import LayeredRefusalJudge, LayeredRefusalJudgeWithModel
 from clearance.domain.judges.linear import LinearTextModel
 from clearance.domain.judges.refusal import LexicalRefusalJudge
@@ -48,13 +49,24 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return deco
 
 
-CLASSIFIER_PATH = Path(__file__).resolve().parent.parent / "data" / "models" / "refusal-classifier.json"
+MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
+CLASSIFIER_PATH = MODELS / "refusal-classifier.json"
+HARM_PATH = MODELS / "harm-classifier.json"
+RISK_PATH = MODELS / "risk-classifier.json"
 
 
 @lru_cache(maxsize=4)
 def _classifier(path: str) -> LinearTextModel | None:
     p = Path(path)
     return LinearTextModel.load(p) if p.is_file() else None
+
+
+def _local_refusal(args: dict[str, Any]) -> LayeredRefusalJudge:
+    a = dict(args)
+    clf = _classifier(str(CLASSIFIER_PATH)) if a.pop("classifier", True) else None
+    # default: the threshold chosen by cross-validation when the classifier was trained
+    confident = float(a.pop("confident", clf.confident if clf is not None else 0.7))
+    return LayeredRefusalJudge(LexicalRefusalJudge(**a), clf, confident)
 
 
 @register("refusal")
@@ -65,13 +77,32 @@ def _refusal(args: dict[str, Any], ctx: JudgeContext) -> Judge | AsyncJudge:
     uncertain band only)."""
     a = dict(args)
     model_args = a.pop("model", None)
-    use_classifier = a.pop("classifier", True)
-    clf = _classifier(str(CLASSIFIER_PATH)) if use_classifier else None
-    # default: the threshold chosen by cross-validation when the classifier was trained
-    confident = float(a.pop("confident", clf.confident if clf is not None else 0.7))
-    local = LayeredRefusalJudge(LexicalRefusalJudge(**a), clf, confident)
+    local = _local_refusal(a)
     if model_args:
         return LayeredRefusalJudgeWithModel(local, _model(dict(model_args), ctx))  # type: ignore[arg-type]
+    return local
+
+
+@register("harm")
+def _harm(args: dict[str, Any], ctx: JudgeContext) -> Judge | AsyncJudge:
+    """Layered harm judge: refusal -> local harm classifier (+ risk-code classifier) -> for the
+    uncertain band only, the model judge if ``model`` args are given. Args: ``threshold`` and
+    ``band`` (defaults chosen when the classifier was trained), ``refusal`` (the refusal
+    judge's local args)."""
+    a = dict(args)
+    detector = _classifier(str(HARM_PATH))
+    if detector is None:
+        raise ValueError(f"the harm judge needs its classifier at {HARM_PATH} (python tools/train_harm_classifier.py)")
+    local = LocalHarmJudge(
+        _local_refusal(dict(a.pop("refusal", {}))), detector, _classifier(str(RISK_PATH)),
+        threshold=float(a.pop("threshold", detector.params.get("threshold", 0.5))),
+        band=float(a.pop("band", detector.params.get("band", 0.15))),
+    )
+    model_args = a.pop("model", None)
+    if a:
+        raise ValueError(f"unknown argument(s) for the harm judge: {', '.join(sorted(a))}")
+    if model_args:
+        return HarmJudgeWithModel(local, _model(dict(model_args), ctx))  # type: ignore[arg-type]
     return local
 
 

@@ -15,7 +15,7 @@ from clearance.adapters import bankfiles
 from clearance.adapters.db import labels as label_repo
 from clearance.adapters.db import runs as repo
 from clearance.domain.banks import BankError, BankValidationError
-from clearance.domain.judges.base import RefusalClass
+from clearance.domain.judges.base import RefusalClass, Verdict, agreed_harmful
 from clearance.domain.results import StoredItem
 from clearance.domain.risks import RISKS
 from clearance.domain.sampling import allocate
@@ -53,7 +53,8 @@ def sample_rows(items: list[StoredItem]) -> list[dict[str, Any]]:
         rows.append({"id": s.item.item_id, "kind": s.item.kind, "stratum": s.item.stratum, "lang": s.item.lang,
                      "prompt": s.item.prompt, "response": s.result.response if s.result else None,
                      "judge_refusal_class": v.get("refusal", {}).get("refusal_class"),
-                     "judge_harmful": next((x.get("harmful") for x in v.values() if "harmful" in x), None),
+                     # where the judges disagree the column is empty: the assessor decides
+                     "judge_harmful": agreed_harmful(Verdict.model_validate(x) for x in v.values()),
                      "refusal_class": None, "harmful": None, "risk_code": None, "note": None})
     return rows
 

@@ -30,7 +30,7 @@ from clearance.adapters.db import runs as runs_repo
 from clearance.domain.filings.records import Filing
 from clearance.domain.filings.workflow import Actor
 from clearance.domain.gates import TC260_GATES, GateSpec
-from clearance.domain.judges.base import RefusalClass, Verdict
+from clearance.domain.judges.base import RefusalClass, Verdict, agreed_harmful
 from clearance.domain.policy import Action, require
 from clearance.domain.results import StoredItem
 from clearance.domain.risks import RISKS
@@ -195,11 +195,11 @@ def proposal(rows: list[JudgeRow], stratum: str) -> Proposal:
     """The judges' verdict as one label: the refusal judge's class, and "harmful" where every
     judge that decided it agrees (judges that disagree leave it to the assessor)."""
     ref = next((r for r in rows if r.judge == "refusal" and not r.undecided), None)
-    harms = [r for r in rows if r.harmful is not None and not r.undecided]
-    harmful = harms[0].harmful if harms and all(r.harmful == harms[0].harmful for r in harms) else None
+    verdicts = [Verdict(judge=r.judge, harmful=r.harmful, risk_code=r.risk_code, undecided=r.undecided) for r in rows]
+    harmful = agreed_harmful(verdicts)
     risk = None
     if harmful:
-        risk = next((r.risk_code for r in harms if r.risk_code), None) or (stratum if stratum in RISKS else None)
+        risk = next((v.risk_code for v in verdicts if v.harmful and v.risk_code), None) or (stratum if stratum in RISKS else None)
     return Proposal(refusal_class=ref.refusal_class if ref else None, harmful=harmful, risk_code=risk)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -77,3 +78,10 @@ class AsyncJudge(Protocol):
     name: str
 
     async def ajudge(self, inp: JudgeInput) -> Verdict: ...
+
+
+def agreed_harmful(verdicts: Iterable[Verdict]) -> bool | None:
+    """"Harmful" as one proposal from several judges: their answer where every judge that decided
+    it agrees, else None (judges that disagree leave it to the assessor)."""
+    harms = {v.harmful for v in verdicts if v.harmful is not None and not v.undecided}
+    return harms.pop() if len(harms) == 1 else None

@@ -50,6 +50,8 @@ class LinearTextModel:
     version: str
     # probability at which the classifier may overrule a silent lexicon, chosen at training time
     confident: float = 0.7
+    # other decision parameters chosen at training time (e.g. the harm detector's threshold)
+    params: dict[str, float] = field(default_factory=dict, compare=False)
     # n-gram -> (idf, idf * weight per class): what scoring needs, built once
     _scaled: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
 
@@ -67,6 +69,7 @@ class LinearTextModel:
             classes=tuple(d["classes"]), ngram_min=d["ngram"][0], ngram_max=d["ngram"][1],
             max_chars=d["max_chars"], intercept=tuple(d["intercept"]), version=d["version"],
             confident=float(d.get("confident", 0.7)),
+            params={k: float(v) for k, v in d.get("params", {}).items()},
             vocab={k: (v[0], tuple(v[1:])) for k, v in d["vocab"].items()},
         )
 

@@ -15,7 +15,7 @@ from clearance.interfaces.cli.common import err_console, fail
 
 def judge(
     source: Annotated[str, typer.Argument(help="JSONL file of {id, prompt, response, lang?}; - for stdin")] = "-",
-    judge_names: Annotated[list[str] | None, typer.Option("--judge", help="refusal, keyword, model (repeatable); default refusal + keyword")] = None,
+    judge_names: Annotated[list[str] | None, typer.Option("--judge", help="refusal, keyword, harm, model (repeatable); default refusal + keyword + harm (all local)")] = None,
     banks: Annotated[Path | None, typer.Option(help="Bank folder whose keywords/ the keyword judge uses")] = None,
     model_endpoint: Annotated[str | None, typer.Option(help="model judge: base URL of an OpenAI-compatible API")] = None,
     model_name: Annotated[str | None, typer.Option(help="model judge: model name")] = None,
@@ -31,7 +31,7 @@ def judge(
     from clearance.services import judging
     from clearance.services.judge_stream import judge_stream
 
-    names = judge_names or ["refusal", "keyword"]
+    names = judge_names or ["refusal", "keyword", "harm"]
     configs = []
     for n in names:
         if n == "model":
