@@ -225,6 +225,10 @@ def main() -> None:
     print(f"throughput, one core: lexicon {throughput(lexical.judge, inputs):,.0f}/s; "
           f"lexicon+classifier {throughput(layered.judge, inputs):,.0f}/s; keyword {throughput(kw.judge, inputs):,.0f}/s; "
           f"harm (refusal layers + harm classifiers) {throughput(harm.judge, inputs):,.0f}/s")
+    every = judging.build([JudgeConfig(name=n) for n in ("refusal", "keyword", "harm")],
+                          judging.JudgeContext(keywords=kw.library))
+    print(f"all local judges of the default plan (refusal, keyword, harm) per item: "
+          f"{throughput(every.run_local, inputs):,.0f}/s")  # type: ignore[arg-type]
     if harm_rows:
         hin = [inp(r) for r in harm_rows]
         print(f"throughput on harm-calibration answers: keyword {throughput(kw.judge, hin):,.0f}/s; "

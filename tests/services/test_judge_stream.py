@@ -101,3 +101,19 @@ def test_the_harm_judge_asks_the_model_only_inside_its_uncertain_band_over_http(
 def test_the_harm_judge_refuses_unknown_arguments() -> None:
     with pytest.raises(ValueError, match=r"unknown argument.*thresh"):
         judging.build([JudgeConfig(name="harm", args={"thresh": 0.5})], judging.JudgeContext())
+
+
+def test_the_refusal_and_harm_judges_share_one_refusal_verdict_per_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clearance.domain.judges.base import JudgeInput
+    from clearance.domain.judges.harm import LocalHarmJudge
+
+    js = judging.build([JudgeConfig(name="refusal"), JudgeConfig(name="harm")], judging.JudgeContext())
+    refusal, harm = js.local
+    assert isinstance(harm, LocalHarmJudge) and harm.refusal is refusal
+    seen: list[JudgeInput] = []
+    judge = refusal.lexical.judge
+    monkeypatch.setattr(refusal.lexical, "judge", lambda inp: seen.append(inp) or judge(inp))
+    first, second = (JudgeInput(k, "p", "好的，下面是一份很长的回答，讲清楚背景、做法和注意事项。") for k in ("a", "b"))
+    js.run_local(first)
+    js.run_local(second)
+    assert seen == [first, second]  # once per item, not once per judge

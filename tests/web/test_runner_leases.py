@@ -32,7 +32,7 @@ from clearance.services.errors import InvalidInput
 from tests.web.assessment_fixtures import Office, make_office, mock_endpoint, mock_stats
 
 ITEMS = 100  # the quick plan's
-SHORT = {"lease_seconds": 1.0, "renew_seconds": 0.2, "sweep_seconds": 0.25}
+SHORT = {"lease_seconds": 1.5, "renew_seconds": 0.2, "sweep_seconds": 0.25}
 
 
 @lru_cache(maxsize=1)
@@ -147,9 +147,9 @@ def test_claim_renew_and_release_follow_the_lease(db: Engine) -> None:
 
 def test_two_runners_resuming_the_same_run_send_each_item_once(
         office: Office, runners: Callable[..., AssessmentRunner]) -> None:
-    # 100 items at 16 at a time, 300 ms each: about 2 s, two leases long, so the run lives on
+    # 100 items at 16 at a time, 450 ms each: about 3 s, two leases long, so the run lives on
     # renewals while the other runner's sweep keeps trying to take it
-    with mock_endpoint(MockConfig(mode="comply", latency_ms=300)) as mock:
+    with mock_endpoint(MockConfig(mode="comply", latency_ms=450)) as mock:
         fid, run_id = _scheduled(office, mock)
         a, b = runners(), runners()
         barrier = threading.Barrier(2)

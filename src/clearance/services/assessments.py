@@ -146,7 +146,10 @@ async def execute_run(db: Engine, run_id: str, *, retry_errors: bool = False,
         log.info("retrying %d errored items", n)
     pending = [s.item for s in repo.load_items(db, run_id, statuses=["pending"])]
     counts = repo.item_counts(db, run_id)
-    judges = judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record, keywords), db=db))
+    # in a worker thread: building the keyword automaton and loading the classifiers takes a
+    # CPU-bound moment in which this loop's other runs must still renew their leases
+    judges = await asyncio.to_thread(
+        lambda: judging.build(plan.judges, judging.JudgeContext(keywords=_keywords(db, record, keywords), db=db)))
     cfg = _endpoint_from(record)
     prog = Progress(total=record.total_items, done=record.total_items - len(pending),
                     errors=counts.get("error", 0))

@@ -6,6 +6,7 @@ exactly the judges it was judged with (or with new ones, on request).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,7 +63,14 @@ def _classifier(path: str) -> LinearTextModel | None:
 
 
 def _local_refusal(args: dict[str, Any]) -> LayeredRefusalJudge:
-    a = dict(args)
+    """One instance per set of arguments, so that the refusal and harm judges of a run share it
+    (and its verdict for the item both ask about)."""
+    return _shared_refusal(json.dumps(args, sort_keys=True))
+
+
+@lru_cache(maxsize=16)
+def _shared_refusal(key: str) -> LayeredRefusalJudge:
+    a = dict(json.loads(key))
     clf = _classifier(str(CLASSIFIER_PATH)) if a.pop("classifier", True) else None
     # default: the threshold chosen by cross-validation when the classifier was trained
     confident = float(a.pop("confident", clf.confident if clf is not None else 0.7))

@@ -32,7 +32,8 @@ def load_calibration(directory: Path, splits: Collection[str] | None = None) -> 
 
 
 def train_linear(texts: Sequence[str], labels: Sequence[str], classes: Sequence[str], *, max_chars: int,
-                 max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str) -> dict[str, Any]:
+                 max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str,
+                 ngram: tuple[int, int] = (1, 3)) -> dict[str, Any]:
     """Character n-gram TF-IDF + logistic regression, exported in the JSON structure that
     ``LinearTextModel`` evaluates in pure Python. ``texts`` are raw; they get the same
     ``prepare`` as at inference. Two classes are exported as a softmax over (0, z), which is
@@ -42,7 +43,7 @@ def train_linear(texts: Sequence[str], labels: Sequence[str], classes: Sequence[
 
     prepared = [prepare(t, max_chars) for t in texts]
     y = [list(classes).index(lab) for lab in labels]
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False,
+    vec = TfidfVectorizer(analyzer="char", ngram_range=ngram, sublinear_tf=True, lowercase=False,
                           max_features=max_features, min_df=min_df)
     x = vec.fit_transform(prepared)
     clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
@@ -62,15 +63,16 @@ def train_linear(texts: Sequence[str], labels: Sequence[str], classes: Sequence[
         return [float(clf.coef_[present.index(k)][col]) if k in present else 0.0 for k in range(k_all)]
 
     vocab = {str(g): [float(vec.idf_[col]), *weights(col)] for g, col in vec.vocabulary_.items()}
-    return {"version": f"{version}/{len(texts)}", "classes": list(classes), "ngram": [1, 3], "max_chars": max_chars,
+    return {"version": f"{version}/{len(texts)}", "classes": list(classes), "ngram": list(ngram), "max_chars": max_chars,
             "intercept": weights(None), "vocab": vocab, "items": len(texts)}
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, max_chars: int = 300,
-          max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str = "refusal-charlr") -> dict[str, Any]:
+          max_features: int = 20000, c: float = 4.0, min_df: int = 2, version: str = "refusal-charlr",
+          ngram: tuple[int, int] = (1, 3)) -> dict[str, Any]:
     """The refusal classifier: three classes over the head of the answer proper."""
     return train_linear([answer_text(t) for t in texts], labels, CLASSES, max_chars=max_chars,
-                        max_features=max_features, c=c, min_df=min_df, version=version)
+                        max_features=max_features, c=c, min_df=min_df, version=version, ngram=ngram)
 
 
 def folds(rows: Sequence[dict[str, Any]], k: int = 5, seed: int = 0) -> list[list[int]]:
