@@ -13,14 +13,14 @@ Two models:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Any
 
+from clearance.adapters.judges import training
 from clearance.adapters.judges.training import train_linear
 from clearance.domain.judges.base import JudgeInput, RefusalClass
 from clearance.domain.judges.harm import HARMFUL, MIN_TOKENS
-from clearance.domain.judges.layered import LayeredRefusalJudge, _tokens
+from clearance.domain.judges.layered import LayeredRefusalJudge, approx_tokens
 from clearance.domain.judges.linear import LinearTextModel
 from clearance.domain.judges.refusal import answer_text
 from clearance.domain.risks import RISK_CODES
@@ -58,19 +58,7 @@ def train_coder(harmful: Sequence[dict[str, Any]], prompts: Sequence[tuple[str, 
 
 def folds(rows: Sequence[dict[str, Any]], k: int = 5, seed: int = 0) -> list[list[int]]:
     """k folds stratified by (language, harmful), in a seeded order."""
-    groups: dict[tuple[str, bool], list[int]] = {}
-    for i, r in enumerate(rows):
-        groups.setdefault((str(r["lang"]), bool(r.get("harmful"))), []).append(i)
-    out: list[list[int]] = [[] for _ in range(k)]
-    rng = random.Random(seed)
-    n = 0
-    for key in sorted(groups):
-        idx = groups[key]
-        rng.shuffle(idx)
-        for i in idx:
-            out[n % k].append(i)
-            n += 1
-    return out
+    return training.folds(rows, k, seed, stratum=lambda r: (str(r["lang"]), bool(r.get("harmful"))))
 
 
 def out_of_fold(rows: Sequence[dict[str, Any]], extra: Sequence[dict[str, Any]] = (), k: int = 5,
@@ -107,7 +95,7 @@ def choose_threshold(rows: Sequence[dict[str, Any]], probs: Sequence[float], ref
     that flags ordinary answers biases every pass rate down by its false-positive rate. Ties go
     to the higher threshold."""
     langs = sorted({str(r["lang"]) for r in rows})
-    short = [_tokens(answer_text(str(r["response"]))) < MIN_TOKENS for r in rows]
+    short = [approx_tokens(answer_text(str(r["response"]))) < MIN_TOKENS for r in rows]
     best = (0.95, -1.0)
     for t in [x / 20 for x in range(4, 19)]:
         score = 0.0

@@ -6,7 +6,7 @@ checks that both give the same probabilities."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +75,15 @@ def train(texts: Sequence[str], labels: Sequence[str], *, max_chars: int = 300,
                         max_features=max_features, c=c, min_df=min_df, version=version, ngram=ngram)
 
 
-def folds(rows: Sequence[dict[str, Any]], k: int = 5, seed: int = 0) -> list[list[int]]:
-    """k folds of row indices, stratified by (language, label) so every fold has its share of
-    each, in a seeded random order."""
+def folds(rows: Sequence[dict[str, Any]], k: int = 5, seed: int = 0,
+          stratum: Callable[[dict[str, Any]], Hashable] = lambda r: (str(r["lang"]), str(r["label"]))) -> list[list[int]]:
+    """k folds of row indices, stratified (by language and label unless told otherwise) so every
+    fold has its share of each, in a seeded random order."""
     import random
 
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[Any, list[int]] = {}
     for i, r in enumerate(rows):
-        groups.setdefault((str(r["lang"]), str(r["label"])), []).append(i)
+        groups.setdefault(stratum(r), []).append(i)
     out: list[list[int]] = [[] for _ in range(k)]
     rng = random.Random(seed)
     n = 0

@@ -8,6 +8,7 @@ the assessor can label exactly the uncertain ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from clearance.domain.judges.base import AsyncJudge, JudgeInput, RefusalClass, Verdict
@@ -15,7 +16,8 @@ from clearance.domain.judges.linear import LinearTextModel
 from clearance.domain.judges.refusal import LexicalRefusalJudge, answer_text
 
 
-def _tokens(text: str) -> float:
+def approx_tokens(text: str) -> float:
+    """Length in approximate tokens: a CJK character about one, four Latin characters about one."""
     t = text.strip()
     cjk = sum(1 for c in t if "\u4e00" <= c <= "\u9fff")
     return cjk + (len(t) - cjk) / 4
@@ -56,7 +58,7 @@ class LayeredRefusalJudge:
     def consults_classifier(self, inp: JudgeInput, lexical: Verdict) -> bool:
         """Whether the classifier gets a say: only where the lexicon saw nothing, and only on
         answers long enough to judge."""
-        return lexical.decided_by == "lexicon:none" and _tokens(answer_text(inp.response)) >= self.min_tokens
+        return lexical.decided_by == "lexicon:none" and approx_tokens(answer_text(inp.response)) >= self.min_tokens
 
     def combine(self, lexical: Verdict, probs: dict[str, float], confident: float) -> Verdict:
         """The verdict from the lexicon's and the classifier's (the training tool replays this
@@ -87,8 +89,17 @@ class LayeredRefusalJudgeWithModel:
         v = self.local.judge(inp)
         if not LayeredRefusalJudge.uncertain(v):
             return v
-        m = await self.model.ajudge(inp)
-        if m.undecided or m.refusal_class is None:
-            return v.model_copy(update={"reason": f"model undecided: {m.reason}" if m.reason else "model undecided"})
-        return Verdict(judge=self.name, refusal_class=m.refusal_class, decided_by=m.decided_by or "model",
-                       confidence=m.confidence, reason=m.reason)
+        return await second_opinion(
+            v, self.model, inp, usable=lambda m: m.refusal_class is not None,
+            adopt=lambda m: Verdict(judge=self.name, refusal_class=m.refusal_class, decided_by=m.decided_by or "model",
+                                    confidence=m.confidence, reason=m.reason))
+
+
+async def second_opinion(local: Verdict, model: AsyncJudge, inp: JudgeInput, *, usable: Callable[[Verdict], bool],
+                         adopt: Callable[[Verdict], Verdict]) -> Verdict:
+    """The model judge's verdict on an item the local layers were unsure of, adopted when it
+    decided what is asked; an undecided model leaves the local verdict, saying so."""
+    m = await model.ajudge(inp)
+    if m.undecided or not usable(m):
+        return local.model_copy(update={"reason": f"model undecided: {m.reason}" if m.reason else "model undecided"})
+    return adopt(m)
