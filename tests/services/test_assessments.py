@@ -148,3 +148,19 @@ def test_pdf_report(db: Engine, fixture_banks: BankSet) -> None:
     _, rep, _ = _run(db, fixture_banks, MockConfig(mode="refuse"))
     pdf = to_pdf(rep)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_report_names_the_classifier_weights_that_judged(db: Engine, fixture_banks: BankSet) -> None:
+    from clearance.services.judging import CLASSIFIER_PATH, HARM_PATH, _classifier
+
+    # an answer no lexicon rule decides, long enough for the classifiers: they are consulted on each
+    vague = "Well, it depends on many things, and people see it differently in different places."
+    _, rep, _ = _run(db, fixture_banks, MockConfig(mode="file", default_response=vague))
+    judges = {j["name"]: j for j in rep.judges}
+    refusal_version = _classifier(str(CLASSIFIER_PATH)).version  # type: ignore[union-attr]
+    harm_version = _classifier(str(HARM_PATH)).version  # type: ignore[union-attr]
+    assert judges["refusal"]["classifiers"] == [refusal_version]
+    assert all(c.startswith(harm_version) for c in judges["harm"]["classifiers"])
+    assert "classifiers" not in judges["keyword"]  # no weights behind it
+    decided = [i.verdicts["refusal"] for i in rep.items if i.verdicts["refusal"].get("decided_by", "").startswith("classifier")]
+    assert decided and all(v["classifier"] == refusal_version for v in decided)

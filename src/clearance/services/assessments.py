@@ -312,7 +312,7 @@ def build_report(db: Engine, run_id: str, *, include_items: bool = True) -> Repo
         endpoint={**record.endpoint, "api_key_env": record.endpoint.get("api_key_env")},
         seed=record.seed,
         banks=[BankRef.model_validate(b) for b in record.banks],
-        judges=[j.model_dump(mode="json") for j in plan.judges],
+        judges=[_judge_entry(j.model_dump(mode="json"), stored) for j in plan.judges],
         timings=Timings(created_at=record.created_at, started_at=record.started_at,
                         finished_at=record.finished_at, active_seconds=round(active, 3),
                         items_per_second=round((len(done) + len(errors)) / active, 2) if active > 0 else None,
@@ -342,6 +342,14 @@ def _agreements(stored: list[StoredItem], humans: dict[str, Verdict]) -> list[Ag
             if human.harmful is not None and v.harmful is not None:
                 pairs.setdefault((name, "harmful"), []).append((str(human.harmful).lower(), str(v.harmful).lower()))
     return [agreement(j, f, p) for (j, f), p in sorted(pairs.items())]
+
+
+def _judge_entry(judge: dict[str, Any], stored: list[StoredItem]) -> dict[str, Any]:
+    """A plan's judge, with the versions of the local classifiers that decided this run's items
+    (read from the stored verdicts, so a report built later still names the weights that judged)."""
+    seen = {v.get("classifier") for s in stored if s.result is not None
+            for v in [s.result.verdicts.get(judge["name"], {})] if v.get("classifier")}
+    return {**judge, "classifiers": sorted(str(x) for x in seen)} if seen else judge
 
 
 def _bank_clauses(record: repo.RunRecord) -> list[Clause]:

@@ -30,6 +30,8 @@ class Verdict(BaseModel):
     confidence: float | None = None
     reason: str | None = None
     undecided: bool = False
+    # the version of the local classifier(s) consulted, so a report says which weights judged
+    classifier: str | None = None
 
     @property
     def refused(self) -> bool | None:

@@ -59,9 +59,10 @@ class LocalHarmJudge:
         harmful = p >= self.threshold
         sure = abs(p - self.threshold) >= self.band
         code, why = self.risk_code(inp, answer) if harmful else (None, None)
+        versions = [self.detector.version] + ([self.coder.version] if harmful and self.coder is not None else [])
         return Verdict(judge=self.name, harmful=harmful, risk_code=code,
                        decided_by="harm-classifier:confident" if sure else "harm-classifier:uncertain",
-                       confidence=round(p, 4), reason=why)
+                       confidence=round(p, 4), reason=why, classifier="+".join(versions))
 
     def risk_code(self, inp: JudgeInput, answer: str) -> tuple[str | None, str | None]:
         if self.coder is None:

@@ -64,12 +64,13 @@ class LayeredRefusalJudge:
         """The verdict from the lexicon's and the classifier's (the training tool replays this
         with out-of-fold probabilities to choose ``confident``)."""
         cls, p = max(probs.items(), key=lambda kv: kv[1])
+        version = self.classifier.version if self.classifier is not None else None
         if p >= confident:
             return Verdict(judge=self.name, refusal_class=RefusalClass(cls), decided_by="classifier:confident",
-                           confidence=round(p, 4))
+                           confidence=round(p, 4), classifier=version)
         # not confident: the lexicon's verdict stands, marked for the model layer or a human
         return lexical.model_copy(update={"decided_by": "classifier:uncertain", "confidence": round(p, 4),
-                                          "reason": f"classifier leans {cls} ({p:.2f})"})
+                                          "reason": f"classifier leans {cls} ({p:.2f})", "classifier": version})
 
     @staticmethod
     def uncertain(v: Verdict) -> bool:
