@@ -77,6 +77,8 @@ class JudgeRow:
     decided_by: str
     reason: str | None
     undecided: bool
+    # the deciding layer's confidence (a classifier's probability), when it has one
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,7 @@ def _judge_rows(s: StoredItem) -> list[JudgeRow]:
         v = Verdict.model_validate(raw)
         rows.append(JudgeRow(judge=name, refusal_class=v.refusal_class.value if v.refusal_class else None,
                              harmful=v.harmful, risk_code=v.risk_code, decided_by=v.decided_by, reason=v.reason,
-                             undecided=v.undecided))
+                             undecided=v.undecided, confidence=v.confidence))
     return rows
 
 
