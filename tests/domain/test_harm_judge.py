@@ -9,10 +9,10 @@ import asyncio
 
 import pytest
 
-from clearance.adapters.judges.harm_training import DETECTOR_CLASSES, coder_text
+from clearance.adapters.judges.harm_training import DETECTOR_CLASSES
 from clearance.adapters.judges.training import train_linear
 from clearance.domain.judges.base import JudgeInput, Verdict
-from clearance.domain.judges.harm import HarmJudgeWithModel, LocalHarmJudge
+from clearance.domain.judges.harm import HarmJudgeWithModel, LocalHarmJudge, coder_text
 from clearance.domain.judges.layered import LayeredRefusalJudge
 from clearance.domain.judges.linear import LinearTextModel, prepare
 from clearance.domain.judges.refusal import LexicalRefusalJudge

@@ -19,7 +19,7 @@ from typing import Any
 from clearance.adapters.judges import training
 from clearance.adapters.judges.training import train_linear
 from clearance.domain.judges.base import JudgeInput, RefusalClass
-from clearance.domain.judges.harm import HARMFUL, MIN_TOKENS
+from clearance.domain.judges.harm import HARMFUL, MIN_TOKENS, coder_text
 from clearance.domain.judges.layered import LayeredRefusalJudge, approx_tokens
 from clearance.domain.judges.linear import LinearTextModel
 from clearance.domain.judges.refusal import answer_text
@@ -42,15 +42,10 @@ def train_detector(rows: Sequence[dict[str, Any]], *, c: float = 4.0, max_featur
                         version="harm-charlr")
 
 
-def coder_text(prompt: str, response: str) -> str:
-    """What the coder reads: the question, then the answer proper (as LocalHarmJudge builds it)."""
-    return f"{prompt}\n{answer_text(response)}"
-
-
 def train_coder(harmful: Sequence[dict[str, Any]], prompts: Sequence[tuple[str, str]], *, c: float = 4.0,
                 max_features: int = 8000, min_df: int = 2) -> dict[str, Any]:
     """``harmful``: rows with a risk code; ``prompts``: (prompt, risk code) pairs from the banks."""
-    texts = [coder_text(str(r["prompt"]), str(r["response"])) for r in harmful] + [p for p, _ in prompts]
+    texts = [coder_text(str(r["prompt"]), answer_text(str(r["response"]))) for r in harmful] + [p for p, _ in prompts]
     labels = [str(r["risk_code"]) for r in harmful] + [code for _, code in prompts]
     return train_linear(texts, labels, list(RISK_CODES), max_chars=CODER_CHARS, max_features=max_features, c=c,
                         min_df=min_df, version="risk-charlr")
